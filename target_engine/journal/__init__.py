@@ -1,1 +1,31 @@
-"""target_engine/journal."""
+"""The engine's journal: one SQLite file (WAL) with commands, events, epochs, lease, snapshots and
+funding settlements; CRC32 per record. The on-disk contract is ``SCHEMA.md`` in this package."""
+
+from target_engine.journal.errors import (
+    FencedError,
+    JournalCorruptError,
+    JournalError,
+    LeaseHeldError,
+    SchemaMismatchError,
+)
+from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, SnapshotRow, canonical_json
+from target_engine.journal.schema import SCHEMA_VERSION, check_schema, connect
+from target_engine.journal.store import Journal
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CommandRow",
+    "EventRow",
+    "FencedError",
+    "FundingRow",
+    "Journal",
+    "JournalCorruptError",
+    "JournalError",
+    "Lease",
+    "LeaseHeldError",
+    "SchemaMismatchError",
+    "SnapshotRow",
+    "canonical_json",
+    "check_schema",
+    "connect",
+]

@@ -1,0 +1,100 @@
+"""Journal record values and their CRC32 definitions (see SCHEMA.md, "CRC")."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+
+def canonical_json(obj: Any) -> str:
+    """The exact JSON text stored in payload columns: sorted keys, no spaces, ASCII only."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def crc32_text(text: str) -> int:
+    """Unsigned CRC-32 (zlib / IEEE 802.3) of the UTF-8 bytes of ``text``."""
+    return zlib.crc32(text.encode("utf-8")) & 0xFFFFFFFF
+
+
+def command_crc(seq: int, epoch: int, ts_ms: int, kind: str, payload: str) -> int:
+    return crc32_text(f"{seq}|{epoch}|{ts_ms}|{kind}|{payload}")
+
+
+def event_crc(seq: int, idx: int, kind: str, payload: str) -> int:
+    return crc32_text(f"{seq}|{idx}|{kind}|{payload}")
+
+
+def funding_crc(symbol: str, interval_start_ms: int, seq: int, rate: str, payload: str) -> int:
+    return crc32_text(f"{symbol}|{interval_start_ms}|{seq}|{rate}|{payload}")
+
+
+def snapshot_crc(seq: int, epoch: int, state_hash: str, payload: bytes) -> int:
+    head = zlib.crc32(f"{seq}|{epoch}|{state_hash}|".encode())
+    return zlib.crc32(payload, head) & 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRow:
+    """One sequenced command as stored (payload is canonical JSON text)."""
+
+    seq: int
+    epoch: int
+    ts_ms: int
+    kind: str
+    payload: str
+
+    @property
+    def crc(self) -> int:
+        return command_crc(self.seq, self.epoch, self.ts_ms, self.kind, self.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One event produced by the command at ``seq``; ``idx`` is its 0-based position."""
+
+    seq: int
+    idx: int
+    kind: str
+    payload: str
+
+    @property
+    def crc(self) -> int:
+        return event_crc(self.seq, self.idx, self.kind, self.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRow:
+    """One (symbol, funding interval) settlement, written in the batch that settled it."""
+
+    symbol: str
+    interval_start_ms: int
+    seq: int
+    rate: str
+    payload: str
+
+    @property
+    def crc(self) -> int:
+        return funding_crc(self.symbol, self.interval_start_ms, self.seq, self.rate, self.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    seq: int
+    epoch: int
+    ts_ms: int
+    state_hash: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The single lease row: who may write, under which fencing epoch, until when."""
+
+    epoch: int
+    holder: str
+    expires_ms: int
+
+    def live(self, now_ms: int) -> bool:
+        return now_ms < self.expires_ms
