@@ -1,0 +1,213 @@
+"""Commands: the sequenced inputs of the engine (frozen, keyword-only, JSON-safe via ``command_to_dict``).
+
+Every command carries ``seq`` and ``ts_ms`` assigned by the sequencer (``with_sequence``); the domain
+never reads a clock. Amounts, prices and quantities are scaled ints (see ``units``). ``COMMAND_TYPES``
+is the one registry of command kinds (``"type"`` field in the dict form).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .enums import MarginType, OrderType, Side, TimeInForce, TradingMode
+from .errors import DomainError, RejectCode
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder:
+    account: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    qty: int
+    price: int | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    post_only: bool = False
+    reduce_only: bool = False
+    client_order_id: str
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOrder:
+    account: str
+    client_order_id: str
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deposit:
+    """Credit ``amount`` of ``asset``; creates the account on first use."""
+
+    account: str
+    asset: str
+    amount: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Withdraw:
+    account: str
+    asset: str
+    amount: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetLeverage:
+    account: str
+    symbol: str
+    leverage: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetMarginType:
+    account: str
+    symbol: str
+    margin_type: MarginType
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustIsolatedMargin:
+    """Add (amount > 0) or remove (amount < 0) margin of an isolated position."""
+
+    account: str
+    symbol: str
+    amount: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexTick:
+    symbol: str
+    price: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetTradingMode:
+    mode: TradingMode
+    reason: str = ""
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Liquidate:
+    """Submitted by the service's margin worker; a no-op (LiquidationSkipped) if not needed any more."""
+
+    account: str
+    symbol: str | None = None
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundInsurance:
+    """Inject money into the insurance fund (OKEx 2018's risk-reserve injection)."""
+
+    asset: str
+    amount: int
+    seq: int = 0
+    ts_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClockTick:
+    """Advance the engine clock only: settles funding intervals crossed, samples premiums."""
+
+    seq: int = 0
+    ts_ms: int = 0
+
+
+Command = (PlaceOrder | CancelOrder | Deposit | Withdraw | SetLeverage | SetMarginType | AdjustIsolatedMargin
+           | IndexTick | SetTradingMode | Liquidate | FundInsurance | ClockTick)
+
+COMMAND_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (PlaceOrder, CancelOrder, Deposit, Withdraw, SetLeverage, SetMarginType, AdjustIsolatedMargin,
+                IndexTick, SetTradingMode, Liquidate, FundInsurance, ClockTick)
+}
+
+_ENUM_FIELDS: dict[str, type[StrEnum]] = {
+    "side": Side, "order_type": OrderType, "time_in_force": TimeInForce, "margin_type": MarginType,
+    "mode": TradingMode,
+}
+
+
+def with_sequence(cmd: Command, seq: int, ts_ms: int) -> Command:
+    """The same command stamped by the sequencer."""
+    return dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
+
+
+def command_to_dict(cmd: Command) -> dict[str, Any]:
+    """JSON-safe dict with a ``"type"`` field; enums become their string values."""
+    out: dict[str, Any] = {"type": type(cmd).__name__}
+    for f in dataclasses.fields(cmd):
+        value = getattr(cmd, f.name)
+        out[f.name] = value.value if isinstance(value, StrEnum) else value
+    return out
+
+
+def command_from_dict(data: dict[str, Any]) -> Command:
+    """Inverse of ``command_to_dict``; raises ``DomainError(INVALID_COMMAND)`` on anything malformed."""
+    if not isinstance(data, dict):
+        raise DomainError(RejectCode.INVALID_COMMAND, "command must be an object")
+    cls = COMMAND_TYPES.get(str(data.get("type")))
+    if cls is None:
+        raise DomainError(RejectCode.INVALID_COMMAND, f"unknown command type {data.get('type')!r}")
+    kwargs: dict[str, Any] = {}
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key == "type":
+            continue
+        if key not in names:
+            raise DomainError(RejectCode.INVALID_COMMAND, f"{cls.__name__}: unknown field {key!r}")
+        enum_cls = _ENUM_FIELDS.get(key)
+        if enum_cls is not None:
+            try:
+                kwargs[key] = enum_cls(value)
+            except ValueError:
+                msg = f"{cls.__name__}.{key}: bad value {value!r}"
+                raise DomainError(RejectCode.INVALID_COMMAND, msg) from None
+        else:
+            kwargs[key] = value
+    try:
+        cmd: Command = cls(**kwargs)
+    except TypeError as exc:
+        raise DomainError(RejectCode.INVALID_COMMAND, f"{cls.__name__}: {exc}") from None
+    _check_types(cmd)
+    return cmd
+
+
+def _check_types(cmd: Command) -> None:
+    for f in dataclasses.fields(cmd):
+        value = getattr(cmd, f.name)
+        ann = str(f.type)
+        ok = True
+        if ann == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif ann == "int | None":
+            ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        elif ann == "str":
+            ok = isinstance(value, str)
+        elif ann == "str | None":
+            ok = value is None or isinstance(value, str)
+        elif ann == "bool":
+            ok = isinstance(value, bool)
+        if not ok:
+            msg = f"{type(cmd).__name__}.{f.name}: bad type {value!r}"
+            raise DomainError(RejectCode.INVALID_COMMAND, msg)
