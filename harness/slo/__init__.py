@@ -1,0 +1,1 @@
+"""SLO checks: PromQL generation, pure evaluation, and a small Prometheus HTTP client."""
