@@ -1,0 +1,179 @@
+"""A small raw-ASGI layer: routing by path template, bounded JSON bodies, JSON answers, metrics.
+
+Any exception from a handler that is not an ``ApiError`` is logged and answered 500 ``INTERNAL``
+(a bug); the server keeps running. Bodies over ``MAX_BODY`` are refused with 413 without reading
+them to the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from target_engine.service.errors import ApiError
+from target_engine.service.metrics import EngineMetrics
+
+log = logging.getLogger("target_engine.service")
+MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    client_host: str
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object; MALFORMED_JSON on anything else."""
+        if not self.body:
+            raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
+        try:
+            data = json.loads(self.body)
+        except (ValueError, RecursionError) as exc:
+            raise ApiError("MALFORMED_JSON", f"invalid JSON: {str(exc)[:100]}") from None
+        if not isinstance(data, dict):
+            raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
+        return data
+
+    def query_one(self, name: str, required: bool = True) -> str | None:
+        values = self.query.get(name)
+        if not values:
+            if required:
+                raise ApiError("MISSING_FIELD", f"query parameter {name!r} is required")
+            return None
+        if len(values) > 1:
+            raise ApiError("INVALID_FIELD", f"query parameter {name!r} given more than once")
+        return values[0]
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    content_type: str = "application/json"
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    parts: tuple[str, ...] = ()
+
+
+class Router:
+    """Exact segment matching; ``{name}`` segments capture one path segment."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        self.routes.append(Route(method, template, handler, tuple(template.strip("/").split("/"))))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        parts = path.strip("/").split("/")
+        allowed = False
+        for route in self.routes:
+            if len(route.parts) != len(parts):
+                continue
+            params: dict[str, str] = {}
+            for want, got in zip(route.parts, parts, strict=True):
+                if want.startswith("{"):
+                    if not got:
+                        break
+                    params[want[1:-1]] = got
+                elif want != got:
+                    break
+            else:
+                if route.method == method:
+                    return route, params
+                allowed = True
+        if allowed:
+            raise ApiError("METHOD_NOT_ALLOWED", f"{method} not allowed on {path}")
+        raise ApiError("NOT_FOUND", f"no route {path}")
+
+
+def _encode(resp: Response) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    body = resp.raw if resp.raw is not None else json.dumps(resp.body, separators=(",", ":")).encode()
+    headers = [(b"content-type", resp.content_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers.extend((k.lower().encode(), v.encode()) for k, v in resp.headers.items())
+    return body, headers
+
+
+class App:
+    """The ASGI callable."""
+
+    def __init__(self, router: Router, metrics: EngineMetrics) -> None:
+        self.router = router
+        self.metrics = metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
+                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        template = "unmatched"
+        try:
+            route, params = self.router.match(scope["method"], scope["path"])
+            template = route.template
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            body = await self._read_body(receive, headers)
+            try:
+                query = parse_qs(scope.get("query_string", b"").decode("utf-8"), keep_blank_values=True,
+                                 strict_parsing=False, max_num_fields=20)
+            except (ValueError, UnicodeDecodeError):
+                raise ApiError("INVALID_FIELD", "malformed query string") from None
+            client = scope.get("client") or ("", 0)
+            req = Request(scope["method"], scope["path"], params, query, headers, body, client[0])
+            resp = await route.handler(req)
+        except ApiError as err:
+            resp = Response(err.status, err.body(), err.headers)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            resp = Response(500, {"code": "INTERNAL", "message": "internal error"})
+        body_bytes, out_headers = _encode(resp)
+        await send({"type": "http.response.start", "status": resp.status, "headers": out_headers})
+        await send({"type": "http.response.body", "body": body_bytes})
+        self.metrics.observe_request(template, resp.status, time.perf_counter() - started)
+
+    @staticmethod
+    async def _read_body(receive: Callable[[], Awaitable[dict[str, Any]]], headers: dict[str, str]) -> bytes:
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            raise ApiError("BODY_TOO_LARGE", f"body larger than {MAX_BODY} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                break
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ApiError("BODY_TOO_LARGE", f"body larger than {MAX_BODY} bytes")
+            chunks.append(chunk)
+            if not msg.get("more_body"):
+                break
+        return b"".join(chunks)

@@ -1,0 +1,99 @@
+"""`margin-engine serve`: run one engine process (leader, standby or auto)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from chaos import failpoints
+from target_engine.config.loader import load_config_dict
+from target_engine.domain import ConfigError
+from target_engine.journal import JournalCorruptError, JournalError, reader
+from target_engine.journal.store import Journal
+from target_engine.service.feed_client import parse_feed_url
+from target_engine.service.options import OverflowPolicy, RoleRequest, ServiceOptions
+from target_engine.service.recovery import service_config
+
+EXIT_USAGE = 2
+EXIT_CORRUPT = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("serve", help="run the engine service (HTTP API, journal, failover)")
+    p.add_argument("--config", help="instruments/engine YAML (default: the built-in config)")
+    p.add_argument("--journal", required=True, help="SQLite journal file (shared by blue and green)")
+    p.add_argument("--color", choices=["blue", "green"], default="blue")
+    p.add_argument("--role", choices=[r.value for r in RoleRequest], default="auto")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--overflow-policy", choices=[o.value for o in OverflowPolicy], default="halt")
+    p.add_argument("--admin-token")
+    p.add_argument("--feed", help="tcp://host:port of the price feed")
+    p.add_argument("--lease-ms", type=int, default=600)
+    p.add_argument("--no-auto-promote", action="store_true")
+    p.add_argument("--inbound-limit", type=int, default=5000)
+    p.add_argument("--margin-queue-limit", type=int, default=1000)
+    p.add_argument("--margin-low-water", type=int)
+    p.add_argument("--snapshot-every", type=int, default=100_000)
+    p.add_argument("--clock-tick-ms", type=int, default=1000)
+    p.add_argument("--truncate-corrupt-tail", action="store_true",
+                   help="quarantine records from the first corrupt one instead of refusing to start")
+    p.set_defaults(func=run)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"margin-engine serve: error: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        failpoints.configure_from_env()
+        raw = load_config_dict(args.config)
+        config = service_config(raw)
+        if args.feed:
+            parse_feed_url(args.feed)
+        for name in ("lease_ms", "inbound_limit", "margin_queue_limit", "snapshot_every", "clock_tick_ms"):
+            if getattr(args, name) <= 0:
+                raise ValueError(f"--{name.replace('_', '-')} must be positive")
+        if args.host not in ("127.0.0.1", "localhost", "::1") and not args.admin_token:
+            raise ValueError("--admin-token is required when binding a non-loopback host")
+    except (ConfigError, ValueError, failpoints.FailpointSpecError) as exc:
+        return _fail(str(exc))
+    try:
+        journal = Journal(args.journal, engine_config_json=json.dumps(raw, sort_keys=True))
+        report = reader.scan(journal.conn)
+        if not report.ok and report.error is not None:
+            if not args.truncate_corrupt_tail:
+                return _fail(f"{report.error}; last good seq {report.last_good_seq} "
+                             "(restart with --truncate-corrupt-tail to quarantine the tail)", EXIT_CORRUPT)
+            moved = journal.quarantine_from(report.last_good_seq + 1, str(report.error))
+            print(f"margin-engine serve: quarantined {moved} records after seq {report.last_good_seq}",
+                  file=sys.stderr)
+    except (JournalError, OSError) as exc:
+        return _fail(f"journal {args.journal}: {exc}", EXIT_CORRUPT)
+    low = args.margin_low_water if args.margin_low_water is not None else args.margin_queue_limit // 2
+    opts = ServiceOptions(
+        color=args.color, role=RoleRequest(args.role), overflow_policy=OverflowPolicy(args.overflow_policy),
+        admin_token=args.admin_token, feed_url=args.feed, lease_ms=args.lease_ms,
+        auto_promote=not args.no_auto_promote, inbound_limit=args.inbound_limit,
+        margin_queue_limit=args.margin_queue_limit, margin_low_water=low, snapshot_every=args.snapshot_every,
+        clock_tick_ms=args.clock_tick_ms,
+    )
+    from target_engine.service.server import serve
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    try:
+        asyncio.run(serve(opts, config, journal, args.host, args.port))
+    except JournalCorruptError as exc:
+        return _fail(str(exc), EXIT_CORRUPT)
+    return 0

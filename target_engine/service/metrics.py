@@ -1,0 +1,83 @@
+"""Engine metrics on an explicit prometheus-client registry (names pinned in INTERFACES.md).
+
+Every series carries ``color``; other labels are low-cardinality (route templates, codes, symbols,
+assets, modes) — never account or order ids.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+TRADING_MODES = ("normal", "cancel_only", "post_only", "reduce_only", "halted")
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class EngineMetrics:
+    """All engine series, pre-bound to one color."""
+
+    def __init__(self, color: str) -> None:
+        self.color = color
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        c = ["color"]
+        self.http_requests = Counter("engine_http_requests_total", "HTTP requests", [*c, "route", "code"],
+                                     registry=r)
+        self.http_duration = Histogram("engine_http_request_duration_seconds", "HTTP request latency",
+                                       [*c, "route"], buckets=LATENCY_BUCKETS, registry=r)
+        self.inbound_depth = Gauge("engine_inbound_queue_depth", "commands waiting for the sequencer", c,
+                                   registry=r).labels(color)
+        self.margin_depth = Gauge("engine_margin_queue_depth", "accounts waiting for margin recalculation",
+                                  c, registry=r).labels(color)
+        self.margin_limit = Gauge("engine_margin_queue_limit", "margin queue depth limit", c,
+                                  registry=r).labels(color)
+        self.excess = Counter("engine_excess_queue_depth_total", "EXCESS_QUEUE_DEPTH raised", c,
+                              registry=r).labels(color)
+        self.commit_duration = Histogram("engine_journal_commit_duration_seconds", "group commit latency",
+                                         c, buckets=LATENCY_BUCKETS, registry=r).labels(color)
+        self.batch_size = Histogram("engine_journal_batch_size", "commands per group commit", c,
+                                    buckets=BATCH_BUCKETS, registry=r).labels(color)
+        self.applied_seq = Gauge("engine_applied_seq", "last applied seq", c, registry=r).labels(color)
+        self.standby_lag = Gauge("engine_standby_lag_commands", "commands behind the journal", c,
+                                 registry=r).labels(color)
+        self.is_leader = Gauge("engine_is_leader", "1 when this process holds the lease", c,
+                               registry=r).labels(color)
+        self.epoch = Gauge("engine_epoch", "fencing epoch", c, registry=r).labels(color)
+        self._mode = Gauge("engine_trading_mode", "1 for the current trading mode", [*c, "mode"], registry=r)
+        self.orders = Counter("engine_orders_total", "orders", [*c, "symbol", "outcome"], registry=r)
+        self.rejects = Counter("engine_order_rejects_total", "rejects", [*c, "code"], registry=r)
+        self.fills = Counter("engine_fills_total", "fills", [*c, "symbol"], registry=r)
+        self.liquidations = Counter("engine_liquidations_total", "liquidations", [*c, "symbol"], registry=r)
+        self.adl = Counter("engine_adl_total", "auto-deleveraging events", [*c, "symbol"], registry=r)
+        self.insurance = Gauge("engine_insurance_fund_balance", "insurance fund", [*c, "asset"], registry=r)
+        self.funding_rate = Gauge("engine_funding_rate", "current funding rate", [*c, "symbol"], registry=r)
+        self.funding_cap_hits = Counter("engine_funding_cap_hits_total", "funding rate capped",
+                                        [*c, "symbol"], registry=r)
+        self.mark = Gauge("engine_mark_price", "mark price", [*c, "symbol"], registry=r)
+        self.index = Gauge("engine_index_price", "index price", [*c, "symbol"], registry=r)
+        self.index_age = Gauge("engine_index_age_seconds", "age of the last index tick", [*c, "symbol"],
+                               registry=r)
+        self.index_stale = Gauge("engine_index_stale", "index stale", [*c, "symbol"], registry=r)
+        self._route_children: dict[tuple[str, int], Counter] = {}
+        self._route_hist: dict[str, Histogram] = {}
+        self.set_mode("normal")
+
+    def set_mode(self, mode: str) -> None:
+        for m in TRADING_MODES:
+            self._mode.labels(self.color, m).set(1 if m == mode else 0)
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        key = (route, status)
+        child = self._route_children.get(key)
+        if child is None:
+            child = self._route_children[key] = self.http_requests.labels(self.color, route, str(status))
+        child.inc()
+        hist = self._route_hist.get(route)
+        if hist is None:
+            hist = self._route_hist[route] = self.http_duration.labels(self.color, route)
+        hist.observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,129 @@
+"""The engine node: the in-memory engine, its role and epoch, the journal, the margin queue.
+
+Everything here runs on the event loop thread; only the journal commit runs in the sequencer's
+single writer thread. Role changes (promotion, step-down) rebuild or catch up the engine
+synchronously on the loop thread so no request ever sees a half-applied state.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+from target_engine.domain import Engine, EngineConfig, TradingMode
+from target_engine.journal import Journal, connect, reader
+from target_engine.service.margin_queue import MarginQueue
+from target_engine.service.metrics import EngineMetrics
+from target_engine.service.options import OverflowPolicy, Role, ServiceOptions
+from target_engine.service.recovery import apply_row_payload, recover
+
+log = logging.getLogger("target_engine.service")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class IndexState:
+    """Wall-clock freshness of the feed, per symbol (liquidations pause while stale)."""
+
+    last_tick_ms: dict[str, int] = field(default_factory=dict)
+
+    def stale(self, symbol: str, now: int, stale_ms: int) -> bool:
+        last = self.last_tick_ms.get(symbol)
+        return last is None or now - last > stale_ms
+
+
+class Node:
+    def __init__(self, opts: ServiceOptions, config: EngineConfig, journal: Journal) -> None:
+        self.opts = opts
+        self.config = config
+        self.journal = journal
+        self.read_conn: sqlite3.Connection = connect(journal.path)
+        self.metrics = EngineMetrics(opts.color)
+        self.role = Role.STANDBY
+        self.epoch = 0
+        self.leader_color: str | None = None
+        self.margin_queue = MarginQueue(opts.margin_queue_limit, opts.overflow_policy is OverflowPolicy.SHED)
+        self.metrics.margin_limit.set(opts.margin_queue_limit)
+        self.excess_halted = False  # halt policy tripped: every order 503 EXCESS_QUEUE_DEPTH
+        self.shedding = False  # shed policy active: risk-increasing orders 503 + Retry-After
+        self.index = IndexState()
+        self.journal_seq = 0
+        self.snapshot_seq = 0
+        self.stopping = False
+        rec = recover(self.read_conn, config)
+        self.engine: Engine = rec.engine
+        self.applied_seq = rec.last_seq
+        self.last_ts = rec.last_ts_ms
+        self.snapshot_seq = rec.snapshot_seq
+        self._refresh_role_metrics()
+
+    # ------------------------------------------------------------------ role
+    @property
+    def is_leader(self) -> bool:
+        return self.role is Role.LEADER
+
+    def _refresh_role_metrics(self) -> None:
+        self.metrics.is_leader.set(1 if self.is_leader else 0)
+        self.metrics.epoch.set(self.epoch)
+        self.metrics.applied_seq.set(self.applied_seq)
+        self.metrics.set_mode(self.engine_mode())
+
+    def engine_mode(self) -> str:
+        try:
+            return str(self.engine.trading_mode.value)
+        except Exception:
+            return TradingMode.NORMAL.value
+
+    def catch_up(self, conn: sqlite3.Connection, limit: int | None = None) -> int:
+        """Apply committed commands after ``applied_seq`` (all, or at most ``limit``)."""
+        while True:
+            rows = reader.read_commands(conn, self.applied_seq, limit or 5000)
+            for row in rows:
+                apply_row_payload(self.engine, row.payload)
+                self.applied_seq, self.last_ts = row.seq, row.ts_ms
+            if not rows or limit is not None:
+                return self.applied_seq
+
+    def become_leader(self, force: bool = False) -> int:
+        """Take the lease with a new epoch after applying every committed command (inside the lock)."""
+        epoch = self.journal.acquire(self.opts.color, self.opts.lease_ms, now_ms(), force=force,
+                                     catch_up=self.catch_up)
+        self.role, self.epoch, self.leader_color = Role.LEADER, epoch, self.opts.color
+        self.excess_halted = self.shedding = False
+        self.margin_queue.clear()
+        self.journal_seq = self.applied_seq
+        self._refresh_role_metrics()
+        self.metrics.standby_lag.set(0)
+        log.warning("%s is leader, epoch %d, seq %d", self.opts.color, epoch, self.applied_seq)
+        return epoch
+
+    def step_down(self, reason: str) -> None:
+        """Fenced or failed: drop un-journaled state by rebuilding from the journal; become standby."""
+        log.warning("%s steps down: %s", self.opts.color, reason)
+        self.role = Role.STANDBY
+        self.margin_queue.clear()
+        self.excess_halted = self.shedding = False
+        self.rebuild()
+        lease = reader.read_lease(self.read_conn)
+        self.leader_color = lease.holder if lease else None
+        self._refresh_role_metrics()
+
+    def rebuild(self) -> None:
+        rec = recover(self.read_conn, self.config)
+        self.engine, self.applied_seq, self.last_ts = rec.engine, rec.last_seq, rec.last_ts_ms
+        self.metrics.applied_seq.set(self.applied_seq)
+
+    # ------------------------------------------------------------------ time
+    def next_ts(self) -> int:
+        ts = max(self.last_ts, now_ms())
+        self.last_ts = ts
+        return ts
+
+    def index_stale(self, now: int | None = None) -> bool:
+        t = now_ms() if now is None else now
+        return any(self.index.stale(s, t, self.config.index_stale_ms) for s in self.config.instruments)

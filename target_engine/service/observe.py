@@ -1,0 +1,48 @@
+"""Turn committed events into metric updates (low-cardinality labels only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from target_engine.domain import Event
+from target_engine.domain.events import (
+    ADLExecuted,
+    Fill,
+    FundingSettled,
+    InsuranceFundChanged,
+    LiquidationFinished,
+    MarkPriceChanged,
+    OrderAccepted,
+    OrderRejected,
+)
+from target_engine.domain.units import MONEY_SCALE, PRICE_SCALE, RATE_SCALE
+
+if TYPE_CHECKING:
+    from target_engine.service.node import Node
+
+
+def observe_events(node: Node, events: list[Event]) -> None:
+    m = node.metrics
+    c = m.color
+    for ev in events:
+        if isinstance(ev, OrderAccepted):
+            m.orders.labels(c, ev.symbol, "accepted").inc()
+        elif isinstance(ev, OrderRejected):
+            if ev.command == "PlaceOrder":
+                m.orders.labels(c, "", "rejected").inc()
+            m.rejects.labels(c, ev.code).inc()
+        elif isinstance(ev, Fill):
+            m.fills.labels(c, ev.symbol).inc()
+        elif isinstance(ev, MarkPriceChanged):
+            m.mark.labels(c, ev.symbol).set(ev.mark_price / PRICE_SCALE)
+            m.index.labels(c, ev.symbol).set(ev.index_price / PRICE_SCALE)
+        elif isinstance(ev, LiquidationFinished):
+            m.liquidations.labels(c, ev.symbol).inc()
+        elif isinstance(ev, ADLExecuted):
+            m.adl.labels(c, ev.symbol).inc()
+        elif isinstance(ev, InsuranceFundChanged):
+            m.insurance.labels(c, ev.asset).set(ev.balance / MONEY_SCALE)
+        elif isinstance(ev, FundingSettled):
+            m.funding_rate.labels(c, ev.symbol).set(ev.rate / RATE_SCALE)
+            if ev.capped:
+                m.funding_cap_hits.labels(c, ev.symbol).inc()

@@ -1,0 +1,41 @@
+"""Service settings (frozen) and the enums for roles and overflow policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    LEADER = "leader"
+    STANDBY = "standby"
+
+
+class RoleRequest(StrEnum):
+    LEADER = "leader"
+    STANDBY = "standby"
+    AUTO = "auto"
+
+
+class OverflowPolicy(StrEnum):
+    HALT = "halt"  # the 2025 incident: trading halts, journaled as a mode change
+    SHED = "shed"  # the hotfix: coalesce, reject risk-increasing orders, resume below low water
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    color: str = "blue"
+    role: RoleRequest = RoleRequest.AUTO
+    overflow_policy: OverflowPolicy = OverflowPolicy.HALT
+    admin_token: str | None = None
+    feed_url: str | None = None
+    lease_ms: int = 600
+    auto_promote: bool = True
+    inbound_limit: int = 5000
+    max_batch: int = 1024
+    margin_queue_limit: int = 1000
+    margin_low_water: int = 500
+    snapshot_every: int = 100_000
+    clock_tick_ms: int = 1000
+    tail_interval_ms: int = 20
+    standby_lag_budget: int = 1000

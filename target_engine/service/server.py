@@ -1,0 +1,100 @@
+"""Run one engine process: journal, node, sequencer, worker, leadership, feed client, HTTP.
+
+uvicorn (uvloop + httptools) serves the raw ASGI app on a socket bound before start (so port 0
+works); ``LISTENING http://host:port`` is printed once it accepts connections. SIGTERM/SIGINT:
+uvicorn stops accepting and finishes in-flight requests, the sequencer drains, the lease is
+released (a standby can promote at once), the journal is closed, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+
+from target_engine.domain import EngineConfig
+from target_engine.journal import Journal
+from target_engine.service.admin import AdminApi
+from target_engine.service.asgi import App, Response, Router
+from target_engine.service.feed_client import FeedClient
+from target_engine.service.handlers import PublicApi
+from target_engine.service.leadership import Leadership
+from target_engine.service.node import Node
+from target_engine.service.openapi import document
+from target_engine.service.options import ServiceOptions
+from target_engine.service.sequencer import Sequencer
+from target_engine.service.worker import MarginWorker
+
+log = logging.getLogger("target_engine.service")
+
+
+def build(opts: ServiceOptions, config: EngineConfig, journal: Journal) -> tuple[App, Node, Sequencer,
+                                                                                 Leadership, MarginWorker]:
+    node = Node(opts, config, journal)
+    sequencer = Sequencer(node)
+    leadership = Leadership(node)
+    worker = MarginWorker(node, sequencer)
+    router = Router()
+    PublicApi(node, sequencer, leadership).register(router)
+    AdminApi(node, sequencer, leadership).register(router)
+    spec = document()
+
+    async def openapi(_req: Any) -> Response:
+        return Response(200, spec)
+
+    router.add("GET", "/openapi.json", openapi)
+    return App(router, node.metrics), node, sequencer, leadership, worker
+
+
+async def _clock(node: Node, sequencer: Sequencer) -> None:
+    from target_engine.domain import ClockTick
+
+    while True:
+        await asyncio.sleep(node.opts.clock_tick_ms / 1000.0)
+        if node.is_leader and not sequencer.queue:
+            with contextlib.suppress(Exception):
+                sequencer.submit(ClockTick(), internal=True)
+
+
+async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, host: str, port: int) -> None:
+    app, node, sequencer, leadership, worker = build(opts, config, journal)
+    leadership.start()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    uv_config = uvicorn.Config(app, loop="none", http="httptools", lifespan="off", access_log=False,
+                               log_level="warning", timeout_graceful_shutdown=10, backlog=2048)
+    server = uvicorn.Server(uv_config)
+    tasks = [asyncio.create_task(coro) for coro in (sequencer.run(), worker.run(), worker.watch(),
+                                                    leadership.run(), _clock(node, sequencer))]
+    if opts.feed_url:
+        tasks.append(asyncio.create_task(FeedClient(node, sequencer, opts.feed_url).run()))
+
+    async def announce() -> None:
+        while not server.started:
+            await asyncio.sleep(0.005)
+        bound = sock.getsockname()
+        sys.stdout.write(f"LISTENING http://{bound[0]}:{bound[1]}\n")
+        sys.stdout.flush()
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        announcer.cancel()
+        node.stopping = True
+        await sequencer.drain()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if node.is_leader:
+            with contextlib.suppress(Exception):
+                journal.release(node.epoch, opts.color)
+        sequencer.close()
+        journal.close()
