@@ -1,0 +1,1 @@
+"""harness.stack: start, supervise and stop the game-day processes (engines, feed, proxies, gateway)."""
