@@ -99,3 +99,24 @@ def test_snapshot_crc(journal: Journal) -> None:
     journal.conn.execute("UPDATE snapshots SET payload = x'00' WHERE seq = 9")
     snap = reader.latest_snapshot(journal.conn)
     assert snap is not None and snap.seq == 5 and snap.payload == b'{"s":1}'
+
+
+def test_torn_wal_tail_loses_only_the_torn_batch(tmp_path: Path) -> None:
+    import shutil
+
+    path = tmp_path / "t.sqlite"
+    j = Journal(path)
+    e = j.acquire("blue", 1000, now_ms=0)
+    j.append_batch(e, *_batch(1, 50, e))
+    wal = Path(str(path) + "-wal")
+    size_before = wal.stat().st_size
+    j.append_batch(e, *_batch(51, 50, e))
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(path, copy)
+    torn = wal.read_bytes()
+    cut = size_before + (len(torn) - size_before) // 2
+    Path(str(copy) + "-wal").write_bytes(torn[:cut])  # the second batch's write was torn mid-way
+    conn = connect(copy)
+    report = reader.scan(conn)
+    assert report.ok and report.last_good_seq == 50
+    j.close()

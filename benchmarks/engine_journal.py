@@ -1,0 +1,56 @@
+"""Durable commands/s through the journal's group commit (SQLite WAL, synchronous=FULL).
+
+Writes batches of realistic command + event payloads in one transaction each, with the fencing
+check, into a temp file; baseline = one transaction per command in the same run.
+Prints JSON lines: {"figure","value","unit","target"[,"baseline","ratio"]}. Noisy on a shared machine.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from target_engine.journal import CommandRow, EventRow, Journal, canonical_json
+
+CMD = {"type": "PlaceOrder", "account": "acct-0001", "symbol": "BTCUSDT", "side": "BUY",
+       "order_type": "LIMIT", "qty": 1000, "price": 600001000, "time_in_force": "GTC",
+       "post_only": False, "reduce_only": False}
+EV = {"type": "OrderAccepted", "account": "acct-0001", "client_order_id": "c1", "order_id": 1,
+      "symbol": "BTCUSDT", "side": "BUY", "order_type": "LIMIT", "price": 600001000, "qty": 1000,
+      "time_in_force": "GTC",
+      "post_only": False, "reduce_only": False}
+
+
+def run(batch: int, total: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        j = Journal(Path(tmp) / "bench.sqlite", engine_config_json="{}")
+        epoch = j.acquire("blue", 60_000, int(time.time() * 1000))
+        seq = 0
+        started = time.perf_counter()
+        while seq < total:
+            cmds, evs = [], []
+            for _ in range(batch):
+                seq += 1
+                payload = canonical_json({**CMD, "seq": seq, "client_order_id": f"c{seq}"})
+                cmds.append(CommandRow(seq, epoch, 1, "PlaceOrder", payload))
+                evs.append(EventRow(seq, 0, "OrderAccepted", canonical_json({**EV, "order_id": seq})))
+            j.append_batch(epoch, cmds, evs)
+        elapsed = time.perf_counter() - started
+        j.close()
+        return seq / elapsed
+
+
+def main() -> None:
+    base = run(1, 2_000)
+    grouped = run(256, 200_000)
+    print(json.dumps({"figure": "journal_durable_commands_per_s_batch256", "value": round(grouped),
+                      "unit": "commands/s", "target": 20_000, "baseline": round(base),
+                      "ratio": round(grouped / base, 1)}))
+    print(json.dumps({"figure": "journal_durable_commands_per_s_unbatched", "value": round(base),
+                      "unit": "commands/s", "target": None}))
+
+
+if __name__ == "__main__":
+    main()
