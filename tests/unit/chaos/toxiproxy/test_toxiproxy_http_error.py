@@ -1,0 +1,104 @@
+"""http_error: per-request errors over keep-alive, pipelining, bodies; seeded determinism."""
+
+from __future__ import annotations
+
+import http.client
+
+from chaos.toxiproxy.client import ToxiproxyClient
+from chaos.toxiproxy.launcher import ChaosProxyProcess
+
+from .conftest import connect
+
+
+def statuses(port: int, count: int) -> list[int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    result = []
+    for i in range(count):
+        conn.request("GET", f"/r{i}")
+        response = conn.getresponse()
+        response.read()
+        result.append(response.status)
+    sock = conn.sock
+    conn.close()
+    assert sock is not None  # one connection served every request (keep-alive preserved)
+    return result
+
+
+def test_fraction_of_requests_fail_on_one_keepalive_connection(api, http_upstream, proxy_to):
+    port, handler = http_upstream
+    proxy = proxy_to(port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 0.3, "status": 503, "body": "{}"}, stream="upstream")
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.listen_port, timeout=5)
+    codes = []
+    for i in range(200):
+        conn.request("POST", f"/o{i}", body=b"abc")
+        response = conn.getresponse()
+        body = response.read()
+        codes.append(response.status)
+        if response.status == 200:
+            assert body == f"ok:/o{i}:abc".encode()
+        else:
+            assert body == b"{}"
+    first_sock = conn.sock
+    conn.request("GET", "/last")
+    last = conn.getresponse()
+    last.read()
+    codes.append(last.status)
+    assert conn.sock is first_sock
+    conn.close()
+    errors = codes.count(503)
+    assert 30 <= errors <= 95
+    assert set(codes) == {200, 503}
+    assert handler.requests_seen == len(codes) - errors  # errored requests never reached upstream
+
+
+def test_pipelined_requests_with_chunked_and_length_bodies(api, http_upstream, proxy_to):
+    port, handler = http_upstream
+    proxy = proxy_to(port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 1.0, "status": 429, "body": "slow"}, stream="upstream")
+    with connect(proxy) as sock:
+        sock.sendall(
+            b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            b"POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n"
+            b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        data = b""
+        while data.count(b"HTTP/1.1 429") < 3:
+            part = sock.recv(4096)
+            assert part
+            data += part
+    assert data.count(b"slow") == 3
+    assert handler.requests_seen == 0
+
+
+def test_rate_zero_forwards_everything_and_metrics_count_errors(api, chaos_server, http_upstream, proxy_to):
+    import urllib.request
+
+    port, handler = http_upstream
+    proxy = proxy_to(port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 0.0}, stream="upstream", name="e")
+    assert statuses(proxy.listen_port, 5) == [200] * 5
+    api.update_toxic(proxy.name, "e", {"rate": 1.0, "status": 500})
+    assert statuses(proxy.listen_port, 3) == [500] * 3
+    text = urllib.request.urlopen(f"{chaos_server.url}/metrics", timeout=5).read().decode()
+    assert f'chaos_proxy_http_errors_injected_total{{proxy="{proxy.name}",status="500"}} 3.0' in text
+
+
+def _sequence(seed: int, upstream_port: int) -> tuple[list[int], list[int]]:
+    with ChaosProxyProcess(seed=seed) as server, ToxiproxyClient(server.url) as api:
+        proxy = api.create_proxy("det", f"127.0.0.1:{upstream_port}")
+        api.add_toxic("det", "http_error", {"rate": 0.5}, stream="upstream")
+        per_request = statuses(proxy.listen_port, 30)
+        api.update_toxic("det", "http_error_upstream", {"rate": 1.0}, toxicity=0.5)
+        per_connection = [statuses(proxy.listen_port, 1)[0] for _ in range(20)]
+        return per_request, per_connection
+
+
+def test_same_seed_same_rolls_different_seed_different(http_upstream):
+    port, _ = http_upstream
+    first = _sequence(42, port)
+    again = _sequence(42, port)
+    other = _sequence(43, port)
+    assert first == again
+    assert first != other
+    assert 503 in first[0] and 200 in first[0]
