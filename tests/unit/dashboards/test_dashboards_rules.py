@@ -24,7 +24,7 @@ REQUIRED_ALERTS = {
 OWN_PREFIXES = ("engine_", "gateway_", "loadgen_", "gameday_", "chaos_proxy_")
 
 PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (apt install prometheus)")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (apt prometheus)")
 
 
 def _rules() -> list[dict]:
@@ -43,7 +43,7 @@ def _alerts() -> dict[str, dict]:
 @needs_promtool
 def test_promtool_check_rules_accepts_every_rule_file() -> None:
     result = subprocess.run([PROMTOOL, "check", "rules", *map(str, RULE_FILES)],
-                            capture_output=True, text=True, timeout=60)
+                            check=False, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -51,12 +51,13 @@ def test_promtool_check_rules_accepts_every_rule_file() -> None:
 def test_promtool_unit_tests_pass() -> None:
     assert TEST_FILES, "no promtool unit tests found"
     result = subprocess.run([PROMTOOL, "test", "rules", *map(str, TEST_FILES)],
-                            capture_output=True, text=True, timeout=120, cwd=RULES_DIR / "tests")
+                            check=False, capture_output=True, text=True, timeout=120,
+                            cwd=RULES_DIR / "tests")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_required_alert_exists() -> None:
-    assert REQUIRED_ALERTS <= set(_alerts())
+    assert set(_alerts()) >= REQUIRED_ALERTS
 
 
 def test_every_alert_has_severity_component_summary_and_runbook() -> None:
