@@ -133,17 +133,44 @@ class ClockTick:
     ts_ms: int = 0
 
 
-Command = (PlaceOrder | CancelOrder | Deposit | Withdraw | SetLeverage | SetMarginType | AdjustIsolatedMargin
-           | IndexTick | SetTradingMode | Liquidate | FundInsurance | ClockTick)
+Command = (
+    PlaceOrder
+    | CancelOrder
+    | Deposit
+    | Withdraw
+    | SetLeverage
+    | SetMarginType
+    | AdjustIsolatedMargin
+    | IndexTick
+    | SetTradingMode
+    | Liquidate
+    | FundInsurance
+    | ClockTick
+)
 
 COMMAND_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (PlaceOrder, CancelOrder, Deposit, Withdraw, SetLeverage, SetMarginType, AdjustIsolatedMargin,
-                IndexTick, SetTradingMode, Liquidate, FundInsurance, ClockTick)
+    for cls in (
+        PlaceOrder,
+        CancelOrder,
+        Deposit,
+        Withdraw,
+        SetLeverage,
+        SetMarginType,
+        AdjustIsolatedMargin,
+        IndexTick,
+        SetTradingMode,
+        Liquidate,
+        FundInsurance,
+        ClockTick,
+    )
 }
 
 _ENUM_FIELDS: dict[str, type[StrEnum]] = {
-    "side": Side, "order_type": OrderType, "time_in_force": TimeInForce, "margin_type": MarginType,
+    "side": Side,
+    "order_type": OrderType,
+    "time_in_force": TimeInForce,
+    "margin_type": MarginType,
     "mode": TradingMode,
 }
 

@@ -11,72 +11,187 @@ Interface (stable; the service builds on it):
   ``trading_mode``, ``seq``, ``now_ms``.
 * Margin worker: ``needs_liquidation(account)``, ``accounts_to_liquidate(symbol=None)``,
   ``accounts_touched(events)``; submit ``Liquidate`` commands when ``config.auto_liquidate`` is False.
+
+Order of work inside ``apply``: advance the clock; settle every funding interval the new timestamp
+crossed (not while halted); run the command; refresh the liquidation index of touched accounts; when
+``auto_liquidate`` liquidate every account the command (fills, mark move, funding) put under water.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from typing import Any
 
-from .commands import Command
+from . import snapshot as snap
+from .admin import AdminMixin
+from .book import OrderBook
+from .commands import (
+    AdjustIsolatedMargin,
+    CancelOrder,
+    ClockTick,
+    Command,
+    Deposit,
+    FundInsurance,
+    IndexTick,
+    Liquidate,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginType,
+    SetTradingMode,
+    Withdraw,
+)
 from .enums import TradingMode
-from .events import Event
+from .errors import ProgrammerError, RejectCode
+from .events import Event, OrderRejected
 from .events import accounts_touched as _accounts_touched
+from .funding import FundingMixin
 from .instruments import EngineConfig
+from .liqindex import LiquidationIndex
+from .liquidation import LiquidationMixin
+from .queries import QueryMixin
+from .state import MarketState
+
+MAX_LIQUIDATION_ROUNDS = 16
+
+# Commands allowed per trading mode besides orders (orders are filtered inside place_order).
+_HALTED_ALLOWED = (SetTradingMode, IndexTick, ClockTick, FundInsurance)
+_CANCEL_ONLY_BLOCKED = (SetLeverage, SetMarginType, AdjustIsolatedMargin)
 
 
-class Engine:
+class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        raise NotImplementedError
+        self.instruments = dict(config.instruments)
+        self.accounts = {}
+        self.books = {s: OrderBook(s) for s in sorted(self.instruments)}
+        self.markets = {s: MarketState() for s in sorted(self.instruments)}
+        self.holders = {s: {} for s in sorted(self.instruments)}
+        self.insurance = {a: int(config.insurance_fund.get(a, 0)) for a in config.assets}
+        self.fees = dict.fromkeys(config.assets, 0)
+        self.bad_debt = dict.fromkeys(config.assets, 0)
+        self.net_deposits = dict(self.insurance)
+        self.mode = TradingMode.NORMAL
+        self.last_seq = 0
+        self.now = 0
+        self.started = False
+        self.next_order_id = 1
+        self.next_trade_id = 1
+        self.dirty = set()
+        self.liq_index = LiquidationIndex(sorted(self.instruments), config.assets)
+        self._hash: str | None = None
+        self._handlers: dict[type, Callable[[Any], list[Event]]] = {
+            PlaceOrder: self.place_order,
+            CancelOrder: self.cancel_order,
+            Deposit: self.deposit,
+            Withdraw: self.withdraw,
+            SetLeverage: self.set_leverage,
+            SetMarginType: self.set_margin_type,
+            AdjustIsolatedMargin: self.adjust_isolated_margin,
+            IndexTick: self.index_tick,
+            SetTradingMode: self.set_trading_mode,
+            Liquidate: self.liquidate_command,
+            FundInsurance: self.fund_insurance,
+            ClockTick: lambda cmd: [],
+        }
 
+    # ---- commands -----------------------------------------------------------------------------
     def apply(self, cmd: Command) -> list[Event]:
-        raise NotImplementedError
+        handler = self._handlers.get(type(cmd))
+        if handler is None:
+            raise ProgrammerError(f"not a command: {cmd!r}")
+        self._hash = None
+        self.last_seq = cmd.seq
+        if not self.started:
+            self.started = True
+            self.now = cmd.ts_ms
+            self.init_funding(cmd.ts_ms)
+        elif cmd.ts_ms > self.now:
+            self.now = cmd.ts_ms
+        out: list[Event] = []
+        self.settle_due_funding(out)
+        blocked = self._mode_blocks(cmd)
+        if blocked is not None:
+            out.append(blocked)
+        else:
+            out.extend(handler(cmd))
+        if self.dirty or type(cmd) is IndexTick:
+            self._after(cmd, out)
+        return out
+
+    def _mode_blocks(self, cmd: Command) -> OrderRejected | None:
+        mode = self.mode
+        if mode is TradingMode.NORMAL:
+            return None
+        if mode is TradingMode.HALTED:
+            if isinstance(cmd, _HALTED_ALLOWED):
+                return None
+        elif not isinstance(cmd, _CANCEL_ONLY_BLOCKED):
+            return None
+        account = getattr(cmd, "account", None)
+        cid = getattr(cmd, "client_order_id", None)
+        return OrderRejected(
+            type(cmd).__name__,
+            account,
+            cid,
+            RejectCode.TRADING_MODE_RESTRICTED.value,
+            f"trading mode is {mode.value}",
+        )
+
+    def _after(self, cmd: Command, out: list[Event]) -> None:
+        tick_symbol = cmd.symbol if isinstance(cmd, IndexTick) else None
+        for _ in range(MAX_LIQUIDATION_ROUNDS):
+            dirty = sorted(self.dirty)
+            self.dirty.clear()
+            for account_id in dirty:
+                self.refresh_index(account_id)
+            if not self.config.auto_liquidate or self.mode is TradingMode.HALTED:
+                return
+            check = set(dirty)
+            if tick_symbol is not None:
+                inst = self.instruments.get(tick_symbol)
+                if inst is not None:
+                    check |= self.liq_index.candidates(tick_symbol, inst.asset, self.mark_of(tick_symbol))
+                tick_symbol = None
+            for account_id in sorted(check):
+                account = self.accounts.get(account_id)
+                if account is not None and self.liquidation_units(account):
+                    self.liquidate(account, out)
+            if not self.dirty:
+                return
 
     @staticmethod
     def accounts_touched(events: list[Event]) -> set[str]:
         return _accounts_touched(events)
 
-    def needs_liquidation(self, account: str) -> bool:
-        raise NotImplementedError
-
-    def accounts_to_liquidate(self, symbol: str | None = None) -> list[str]:
-        raise NotImplementedError
-
+    # ---- state ----------------------------------------------------------------------------------
     def state_hash(self) -> str:
-        raise NotImplementedError
+        if self._hash is None:
+            blob = json.dumps(self.snapshot(), sort_keys=True, separators=(",", ":"))
+            self._hash = hashlib.sha256(blob.encode()).hexdigest()
+        return self._hash
 
     def snapshot(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return snap.dump(self)
 
     @classmethod
     def restore(cls, config: EngineConfig, snapshot: dict[str, Any]) -> Engine:
-        raise NotImplementedError
+        engine = cls(config)
+        snap.load(engine, snapshot)
+        for account_id in sorted(engine.accounts):
+            engine.refresh_index(account_id)
+        engine.dirty.clear()
+        return engine
 
     @property
     def trading_mode(self) -> TradingMode:
-        raise NotImplementedError
+        return self.mode
 
     @property
     def seq(self) -> int:
-        raise NotImplementedError
+        return self.last_seq
 
-    def order(self, account: str, client_order_id: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def open_orders(self, account: str) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def fills(self, account: str, limit: int = 100) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def account_view(self, account: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def market_view(self, symbol: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def funding_history(self, symbol: str, limit: int = 100) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def insurance_fund(self, asset: str) -> int:
-        raise NotImplementedError
+    @property
+    def now_ms(self) -> int:
+        return self.now

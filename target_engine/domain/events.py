@@ -232,19 +232,59 @@ class TradingModeChanged:
     reason: str
 
 
-Event = (AccountCreated | OrderAccepted | OrderRejected | Fill | OrderCanceled | OrderExpired | OrderFilled
-         | PositionChanged | WalletChanged | LeverageChanged | MarginTypeChanged | MarkPriceChanged
-         | FundingPaid | FundingSettled | LiquidationStarted | LiquidationStep | LiquidationFinished
-         | LiquidationSkipped | InsuranceFundChanged | ADLExecuted | SocializedLoss | BadDebt
-         | TradingModeChanged)
+Event = (
+    AccountCreated
+    | OrderAccepted
+    | OrderRejected
+    | Fill
+    | OrderCanceled
+    | OrderExpired
+    | OrderFilled
+    | PositionChanged
+    | WalletChanged
+    | LeverageChanged
+    | MarginTypeChanged
+    | MarkPriceChanged
+    | FundingPaid
+    | FundingSettled
+    | LiquidationStarted
+    | LiquidationStep
+    | LiquidationFinished
+    | LiquidationSkipped
+    | InsuranceFundChanged
+    | ADLExecuted
+    | SocializedLoss
+    | BadDebt
+    | TradingModeChanged
+)
 
 EVENT_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (AccountCreated, OrderAccepted, OrderRejected, Fill, OrderCanceled, OrderExpired, OrderFilled,
-                PositionChanged, WalletChanged, LeverageChanged, MarginTypeChanged, MarkPriceChanged,
-                FundingPaid, FundingSettled, LiquidationStarted, LiquidationStep, LiquidationFinished,
-                LiquidationSkipped, InsuranceFundChanged, ADLExecuted, SocializedLoss, BadDebt,
-                TradingModeChanged)
+    for cls in (
+        AccountCreated,
+        OrderAccepted,
+        OrderRejected,
+        Fill,
+        OrderCanceled,
+        OrderExpired,
+        OrderFilled,
+        PositionChanged,
+        WalletChanged,
+        LeverageChanged,
+        MarginTypeChanged,
+        MarkPriceChanged,
+        FundingPaid,
+        FundingSettled,
+        LiquidationStarted,
+        LiquidationStep,
+        LiquidationFinished,
+        LiquidationSkipped,
+        InsuranceFundChanged,
+        ADLExecuted,
+        SocializedLoss,
+        BadDebt,
+        TradingModeChanged,
+    )
 }
 
 

@@ -153,8 +153,8 @@ def instrument_from_dict(symbol: str, raw: object) -> Instrument:
         maker_fee=_rate(raw.get("maker_fee"), f"{at}.maker_fee"),
         taker_fee=_rate(raw.get("taker_fee"), f"{at}.taker_fee"),
         clearance_fee=_rate(raw.get("clearance_fee"), f"{at}.clearance_fee"),
-        funding_interval_ms=HOUR_MS * _int(
-            raw.get("funding_interval_hours", 8), f"{at}.funding_interval_hours"),
+        funding_interval_ms=HOUR_MS
+        * _int(raw.get("funding_interval_hours", 8), f"{at}.funding_interval_hours"),
         interest_rate=_rate(raw.get("interest_rate", "0.0001"), f"{at}.interest_rate"),
         premium_clamp=_rate(raw.get("premium_clamp", "0.0005"), f"{at}.premium_clamp"),
         cap_multiplier=_rate(raw.get("cap_multiplier", "0.75"), f"{at}.cap_multiplier"),

@@ -100,8 +100,10 @@ def parse_price(instrument: Instrument, text: object) -> int:
     if value <= 0:
         raise DomainError(RejectCode.INVALID_PRICE, f"price must be positive: {text!r}")
     if value % instrument.tick_size:
-        raise DomainError(RejectCode.INVALID_TICK_SIZE,
-                          f"price {text} is not a multiple of tick {format_price(instrument.tick_size)}")
+        raise DomainError(
+            RejectCode.INVALID_TICK_SIZE,
+            f"price {text} is not a multiple of tick {format_price(instrument.tick_size)}",
+        )
     return value
 
 
@@ -116,8 +118,10 @@ def parse_qty(instrument: Instrument, text: object) -> int:
     if value <= 0:
         raise DomainError(RejectCode.INVALID_QUANTITY, f"quantity must be positive: {text!r}")
     if value % instrument.step_size:
-        raise DomainError(RejectCode.INVALID_STEP_SIZE,
-                          f"quantity {text} is not a multiple of step {format_qty(instrument.step_size)}")
+        raise DomainError(
+            RejectCode.INVALID_STEP_SIZE,
+            f"quantity {text} is not a multiple of step {format_qty(instrument.step_size)}",
+        )
     return value
 
 

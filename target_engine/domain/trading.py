@@ -1,0 +1,324 @@
+"""Order placement, cancellation and price-time matching with maker/taker fees."""
+
+from __future__ import annotations
+
+from .book import Order
+from .commands import CancelOrder, PlaceOrder
+from .enums import OrderType, Side, TimeInForce, TradingMode
+from .errors import RejectCode
+from .events import (
+    Event,
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
+from .instruments import Instrument
+from .ledger import LedgerMixin
+from .margin import initial_margin, tier_for
+from .state import Account, Position
+from .units import RATE_SCALE
+
+
+def reject(cmd: PlaceOrder | CancelOrder, code: RejectCode, reason: str) -> list[Event]:
+    return [OrderRejected(type(cmd).__name__, cmd.account, cmd.client_order_id, code.value, reason)]
+
+
+class TradingMixin(LedgerMixin):
+    def band(self, inst: Instrument) -> tuple[int, int] | None:
+        mark = self.markets[inst.symbol].mark_price
+        if mark is None:
+            return None
+        low = -((-mark * (RATE_SCALE - inst.price_band)) // RATE_SCALE)
+        high = mark * (RATE_SCALE + inst.price_band) // RATE_SCALE
+        tick = inst.tick_size
+        return -((-low) // tick) * tick, high // tick * tick
+
+    def place_order(self, cmd: PlaceOrder) -> list[Event]:
+        account = self.accounts.get(cmd.account)
+        if account is None:
+            return reject(cmd, RejectCode.UNKNOWN_ACCOUNT, f"unknown account {cmd.account!r}")
+        cid = cmd.client_order_id
+        previous = account.orders.get(cid)
+        if previous is not None:
+            same = (
+                previous.symbol == cmd.symbol
+                and previous.side is cmd.side
+                and previous.qty == cmd.qty
+                and previous.order_type == cmd.order_type.value
+                and previous.price == cmd.price
+                and previous.time_in_force == cmd.time_in_force.value
+                and previous.post_only == cmd.post_only
+                and previous.reduce_only == cmd.reduce_only
+            )
+            if same:
+                return list(account.outcomes.get(cid, []))
+            return reject(cmd, RejectCode.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid!r} already used")
+        problem = self.validate_order(account, cmd)
+        if problem is not None:
+            return reject(cmd, *problem)
+        inst = self.instruments[cmd.symbol]
+        band = self.band(inst)
+        assert band is not None
+        limit = cmd.price if cmd.price is not None else (band[1] if cmd.side is Side.BUY else band[0])
+        book = self.books[cmd.symbol]
+        if cmd.post_only and book.crosses(cmd.side, limit):
+            return reject(cmd, RejectCode.POST_ONLY_WOULD_TAKE, "post-only order would take liquidity")
+        if (
+            cmd.time_in_force is TimeInForce.FOK
+            and book.fillable(cmd.side, limit, cmd.qty, cmd.account) < cmd.qty
+        ):
+            return reject(cmd, RejectCode.FOK_NOT_FILLED, "fill-or-kill order cannot be filled in full")
+        order_id = self.next_order_id
+        self.next_order_id = order_id + 1
+        order = Order(
+            order_id,
+            cmd.account,
+            cid,
+            cmd.symbol,
+            cmd.side,
+            cmd.order_type.value,
+            cmd.price,
+            cmd.qty,
+            cmd.time_in_force.value,
+            cmd.post_only,
+            cmd.reduce_only,
+            cmd.ts_ms,
+        )
+        account.orders[cid] = order
+        out: list[Event] = [
+            OrderAccepted(
+                cmd.account,
+                cid,
+                order_id,
+                cmd.symbol,
+                cmd.side.value,
+                order.order_type,
+                cmd.price,
+                cmd.qty,
+                order.time_in_force,
+                cmd.post_only,
+                cmd.reduce_only,
+            )
+        ]
+        self.match(account, order, limit, out, liquidation=False)
+        if order.remaining:
+            if cmd.order_type is OrderType.LIMIT and cmd.time_in_force is TimeInForce.GTC:
+                self.rest(account, order)
+            else:
+                order.status = "EXPIRED"
+                out.append(OrderExpired(cmd.account, cid, cmd.symbol, order.remaining))
+        account.outcomes[cid] = out
+        return out
+
+    def validate_order(self, account: Account, cmd: PlaceOrder) -> tuple[RejectCode, str] | None:
+        inst = self.instruments.get(cmd.symbol)
+        if inst is None:
+            return RejectCode.UNKNOWN_SYMBOL, f"unknown symbol {cmd.symbol!r}"
+        if not cmd.client_order_id or len(cmd.client_order_id) > 64:
+            return RejectCode.INVALID_ORDER, "client_order_id must have 1 to 64 characters"
+        if cmd.order_type is OrderType.LIMIT:
+            if cmd.price is None or cmd.price <= 0:
+                return RejectCode.INVALID_PRICE, "a limit order needs a positive price"
+            if cmd.price % inst.tick_size:
+                return RejectCode.INVALID_TICK_SIZE, "price is not a multiple of the tick size"
+        elif cmd.price is not None or cmd.post_only:
+            return RejectCode.INVALID_ORDER, "a market order takes no price and cannot be post-only"
+        if cmd.post_only and cmd.time_in_force is not TimeInForce.GTC:
+            return RejectCode.INVALID_ORDER, "post-only orders are GTC"
+        if cmd.qty <= 0:
+            return RejectCode.INVALID_QUANTITY, "quantity must be positive"
+        if cmd.qty % inst.step_size:
+            return RejectCode.INVALID_STEP_SIZE, "quantity is not a multiple of the step size"
+        if cmd.qty < inst.min_qty:
+            return RejectCode.QTY_BELOW_MIN, "quantity below the minimum"
+        max_qty = inst.market_max_qty if cmd.order_type is OrderType.MARKET else inst.max_qty
+        if cmd.qty > max_qty:
+            return RejectCode.QTY_ABOVE_MAX, "quantity above the maximum"
+        band = self.band(inst)
+        if band is None:
+            return RejectCode.NO_INDEX_PRICE, "no index price yet for this symbol"
+        price = cmd.price if cmd.price is not None else (band[1] if cmd.side is Side.BUY else band[0])
+        if cmd.price is not None and not band[0] <= cmd.price <= band[1]:
+            return RejectCode.PRICE_OUT_OF_BAND, "price outside the band around the mark price"
+        pos = self.position(account, cmd.symbol)
+        reducing = pos.qty != 0 and (pos.qty > 0) != (cmd.side is Side.BUY) and cmd.qty <= abs(pos.qty)
+        if cmd.reduce_only and not reducing:
+            return (
+                RejectCode.REDUCE_ONLY_WOULD_INCREASE,
+                "reduce-only order would open or increase a position",
+            )
+        if not reducing and price * cmd.qty < inst.min_notional:
+            return RejectCode.NOTIONAL_BELOW_MIN, "notional below the minimum"
+        mode = self.mode
+        if mode is not TradingMode.NORMAL:
+            allowed = (mode is TradingMode.POST_ONLY and cmd.post_only) or (
+                mode is TradingMode.REDUCE_ONLY and reducing
+            )
+            if not allowed:
+                return RejectCode.TRADING_MODE_RESTRICTED, f"trading mode is {mode.value}"
+        if reducing:
+            return None
+        return self.check_margin(account, pos, inst, cmd.side, price, cmd.qty)
+
+    def check_margin(
+        self, account: Account, pos: Position, inst: Instrument, side: Side, price: int, qty: int
+    ) -> tuple[RejectCode, str] | None:
+        notional = price * qty
+        same_side = pos.open_buy if side is Side.BUY else pos.open_sell
+        exposure = abs(pos.qty) * price + same_side + notional
+        if tier_for(inst, exposure).max_leverage < pos.leverage:
+            return RejectCode.LEVERAGE_EXCEEDS_BRACKET, "leverage too high for the resulting position size"
+        before = pos.order_margin()
+        after = initial_margin(
+            max(
+                pos.open_buy + (notional if side is Side.BUY else 0),
+                pos.open_sell + (notional if side is Side.SELL else 0),
+            ),
+            pos.leverage,
+        )
+        required = after - before + notional * inst.taker_fee // RATE_SCALE
+        if required > self.available(account, inst.asset):
+            return RejectCode.INSUFFICIENT_MARGIN, "not enough available margin"
+        return None
+
+    def rest(self, account: Account, order: Order) -> None:
+        assert order.price is not None
+        self.books[order.symbol].add(order)
+        account.open_orders[order.client_order_id] = order
+        pos = self.position(account, order.symbol)
+        if order.side is Side.BUY:
+            pos.open_buy += order.price * order.remaining
+        else:
+            pos.open_sell += order.price * order.remaining
+
+    def unrest(self, account: Account, order: Order) -> None:
+        assert order.price is not None
+        self.books[order.symbol].remove(order)
+        account.open_orders.pop(order.client_order_id, None)
+        pos = account.positions[order.symbol]
+        if order.side is Side.BUY:
+            pos.open_buy -= order.price * order.remaining
+        else:
+            pos.open_sell -= order.price * order.remaining
+
+    def cancel_order(self, cmd: CancelOrder) -> list[Event]:
+        account = self.accounts.get(cmd.account)
+        if account is None:
+            return reject(cmd, RejectCode.UNKNOWN_ACCOUNT, f"unknown account {cmd.account!r}")
+        order = account.orders.get(cmd.client_order_id)
+        if order is None:
+            return reject(cmd, RejectCode.UNKNOWN_ORDER, f"no order {cmd.client_order_id!r}")
+        if cmd.client_order_id not in account.open_orders:
+            return reject(cmd, RejectCode.ORDER_NOT_OPEN, f"order {cmd.client_order_id!r} is {order.status}")
+        out: list[Event] = []
+        self.cancel(account, order, "USER", out)
+        return out
+
+    def cancel(self, account: Account, order: Order, reason: str, out: list[Event]) -> None:
+        self.unrest(account, order)
+        order.status = "CANCELED"
+        out.append(
+            OrderCanceled(account.account_id, order.client_order_id, order.symbol, order.remaining, reason)
+        )
+
+    def match(self, taker: Account, order: Order, limit: int, out: list[Event], *, liquidation: bool) -> None:
+        """Fill ``order`` against the book at prices no worse than ``limit`` (price-time priority)."""
+        book = self.books[order.symbol]
+        inst = self.instruments[order.symbol]
+        buying = order.side is Side.BUY
+        levels = book.asks if buying else book.bids
+        sign = 1 if buying else -1
+        taker_rate = 0 if liquidation else inst.taker_fee
+        accounts = self.accounts
+        while order.remaining and levels:
+            key = levels.keys()[0]
+            price = key if buying else -key
+            if (price > limit) if buying else (price < limit):
+                break
+            level = levels[key]
+            for maker in list(level.values()):
+                if not order.remaining:
+                    break
+                maker_account = accounts[maker.account]
+                if maker.account == order.account:
+                    self.cancel(maker_account, maker, "SELF_TRADE_PREVENTION", out)
+                    continue
+                qty = min(order.remaining, maker.remaining)
+                if maker.reduce_only:
+                    held = maker_account.positions[maker.symbol].qty
+                    qty = min(qty, max(0, -held if maker.side is Side.BUY else held))
+                    if qty == 0:
+                        self.cancel(maker_account, maker, "REDUCE_ONLY", out)
+                        continue
+                self.execute(
+                    taker, order, maker_account, maker, price, qty, sign, taker_rate, liquidation, out
+                )
+            if key in levels and not levels[key]:
+                del levels[key]
+        if order.remaining == 0:
+            order.status = "FILLED"
+            out.append(OrderFilled(order.account, order.client_order_id, order.symbol))
+        elif order.filled_qty:
+            order.status = "PARTIALLY_FILLED"
+
+    def execute(
+        self,
+        taker: Account,
+        order: Order,
+        maker_account: Account,
+        maker: Order,
+        price: int,
+        qty: int,
+        sign: int,
+        taker_rate: int,
+        liquidation: bool,
+        out: list[Event],
+    ) -> None:
+        inst = self.instruments[order.symbol]
+        notional = price * qty
+        taker_fee = notional * taker_rate // RATE_SCALE
+        maker_fee = notional * inst.maker_fee // RATE_SCALE
+        trade_id = self.next_trade_id
+        self.next_trade_id = trade_id + 1
+        fill = Fill(
+            trade_id,
+            order.symbol,
+            price,
+            qty,
+            order.side.value,
+            taker.account_id,
+            order.client_order_id,
+            maker_account.account_id,
+            maker.client_order_id,
+            taker_fee,
+            maker_fee,
+            liquidation,
+        )
+        out.append(fill)
+        taker.fills.append(fill)
+        maker_account.fills.append(fill)
+        # maker leaves the book (by qty) first so its open-order margin shrinks consistently
+        pos = maker_account.positions[maker.symbol]
+        if maker.side is Side.BUY:
+            pos.open_buy -= price * qty
+        else:
+            pos.open_sell -= price * qty
+        maker.remaining -= qty
+        maker.filled_qty += qty
+        maker.filled_cost += notional
+        if maker.remaining == 0:
+            self.books[maker.symbol].remove(maker)
+            maker_account.open_orders.pop(maker.client_order_id, None)
+            maker.status = "FILLED"
+            out.append(OrderFilled(maker.account, maker.client_order_id, maker.symbol))
+        else:
+            maker.status = "PARTIALLY_FILLED"
+        order.remaining -= qty
+        order.filled_qty += qty
+        order.filled_cost += notional
+        self.markets[order.symbol].last_price = price
+        self.trade(taker, order.symbol, sign, qty, price, taker_fee, out, settle=not liquidation)
+        self.trade(maker_account, maker.symbol, -sign, qty, price, maker_fee, out)
