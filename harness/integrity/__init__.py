@@ -1,0 +1,1 @@
+"""Integrity checkers: pure functions over a run folder's data (history, journal copy, answers)."""

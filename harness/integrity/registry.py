@@ -1,13 +1,50 @@
-"""The integrity checkers by name (one explicit registry dict)."""
+"""The integrity checkers by name (one explicit registry dict) and the runner."""
 
 from __future__ import annotations
 
-CHECKER_NAMES: tuple[str, ...] = (
-    "orders",
-    "positions",
-    "snapshot_positions",
-    "conservation",
-    "open_interest",
-    "funding",
-    "statement",
+from collections.abc import Iterable
+
+from harness.integrity import (
+    conservation,
+    funding,
+    open_interest,
+    orders,
+    positions,
+    snapshot_positions,
+    statement,
 )
+from harness.integrity.rundata import RunData
+from harness.integrity.verdict import Checker, CheckerResult, Verdict
+
+CHECKERS: dict[str, Checker] = {
+    orders.NAME: orders.check,
+    positions.NAME: positions.check,
+    snapshot_positions.NAME: snapshot_positions.check,
+    conservation.NAME: conservation.check,
+    open_interest.NAME: open_interest.check,
+    funding.NAME: funding.check,
+    statement.NAME: statement.check,
+}
+CHECKER_NAMES: tuple[str, ...] = tuple(CHECKERS)
+
+
+def run_checkers(run: RunData, names: Iterable[str] | None = None) -> list[CheckerResult]:
+    """Run the named checkers (default all); a checker that raises is reported UNKNOWN, never fatal."""
+    out = []
+    for name in names or CHECKER_NAMES:
+        checker = CHECKERS.get(name)
+        if checker is None:
+            out.append(CheckerResult(name, Verdict.UNKNOWN, summary=f"unknown checker {name!r}"))
+            continue
+        try:
+            out.append(checker(run))
+        except Exception as exc:  # a bad record must not kill the analysis
+            out.append(
+                CheckerResult(
+                    name,
+                    Verdict.UNKNOWN,
+                    evidence=(f"{type(exc).__name__}: {exc}",),
+                    summary=f"checker crashed: {type(exc).__name__}: {exc}",
+                )
+            )
+    return out

@@ -1,0 +1,59 @@
+"""Positions and balances equal the pre-fault snapshot plus the fills (and wallet changes) after it.
+
+Compares snapshots/pre_fault.json + journal activity in (pre seq, final seq] with
+snapshots/final.json, per account present in both answers. UNKNOWN without both answers and seqs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from harness.integrity import ledger
+from harness.integrity.journal_reader import MONEY_SCALE, QTY_SCALE
+from harness.integrity.rundata import RunData
+from harness.integrity.verdict import CheckerResult, result, unknown
+
+NAME = "snapshot_positions"
+
+
+def check(run: RunData) -> CheckerResult:
+    j, pre, final = run.journal, run.pre_fault, run.final
+    if j is None:
+        return unknown(NAME, f"no journal: {run.journal_error}")
+    if pre is None or final is None:
+        return unknown(NAME, "needs snapshots/pre_fault.json and snapshots/final.json")
+    failures: list[str] = []
+    checked = 0
+    for account in sorted(set(pre.accounts) & set(final.accounts)):
+        s0, s1 = pre.seq_of(account), final.seq_of(account)
+        if s0 is None or s1 is None:
+            continue
+        checked += 1
+        moved = ledger.positions_from_fills(ledger.fills(j, after=s0, upto=s1))
+        before, after = pre.accounts[account], final.accounts[account]
+        for sym in sorted(
+            set(before.positions) | set(after.positions) | {s for a, s in moved if a == account}
+        ):
+            want = before.positions.get(sym, Decimal(0)) + Decimal(moved.get((account, sym), 0)) / QTY_SCALE
+            got = after.positions.get(sym, Decimal(0))
+            if want != got:
+                failures.append(
+                    f"{account} {sym}: pre-fault {before.positions.get(sym, 0)} + fills = {want}, "
+                    f"engine says {got}"
+                )
+        deltas = ledger.wallet_delta_sums(j, after=s0, upto=s1)
+        for asset in sorted(set(before.wallets) | set(after.wallets)):
+            want = (
+                before.wallets.get(asset, Decimal(0)) + Decimal(deltas.get((account, asset), 0)) / MONEY_SCALE
+            )
+            got = after.wallets.get(asset, Decimal(0))
+            if want != got:
+                failures.append(f"{account} {asset}: pre-fault wallet + changes = {want}, engine says {got}")
+    if checked == 0:
+        return unknown(NAME, "no account has a seq in both snapshots")
+    return result(
+        NAME,
+        failures,
+        {"accounts_checked": checked, "mismatches": len(failures)},
+        f"{checked} accounts: pre-fault snapshot + later fills vs final answers",
+    )
