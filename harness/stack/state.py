@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.stack.errors import StackError
 
@@ -56,16 +57,35 @@ def is_same_process(entry: StateEntry) -> bool:
     return status[status.rfind(")") + 2:].split()[0] != "Z"
 
 
-def write_state(path: Path, entries: Iterable[StateEntry], owner_pid: int | None = None) -> None:
+def write_state(
+    path: Path,
+    entries: Iterable[StateEntry],
+    owner_pid: int | None = None,
+    info: dict[str, Any] | None = None,
+) -> None:
+    """Write the state file atomically; ``info`` (e.g. the stack's URLs) is stored as is."""
     data = {
         "version": STATE_VERSION,
         "owner_pid": owner_pid if owner_pid is not None else os.getpid(),
         "processes": [asdict(e) | {"argv": list(e.argv)} for e in entries],
+        "info": info or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     tmp.replace(path)
+
+
+def read_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``info`` object of a state file (empty when absent or unreadable)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / STATE_FILE
+    try:
+        info = json.loads(p.read_text(encoding="utf-8")).get("info")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 def read_state(path: str | os.PathLike[str]) -> list[StateEntry]:
@@ -126,5 +146,5 @@ def stop_from_state_file(path: str | os.PathLike[str], timeout: float = 10.0) ->
     entries = read_state(p)
     stopped = stop_entries(entries, timeout)
     if p.exists():
-        write_state(p, [])
+        write_state(p, [], info=read_info(p))
     return stopped

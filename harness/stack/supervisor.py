@@ -12,6 +12,7 @@ error propagates.
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import threading
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from harness.stack.errors import UnknownProcessError
 from harness.stack.process import ManagedProcess, ProcessSpec
-from harness.stack.state import STATE_FILE, write_state
+from harness.stack.state import STATE_FILE, StateEntry, is_same_process, proc_start_ticks, write_state
 
 _HANDLED = (signal.SIGINT, signal.SIGTERM)
 
@@ -33,6 +34,8 @@ class Supervisor:
         self.log_dir = self.run_dir / "logs"
         self.state_file = self.run_dir / STATE_FILE
         self._procs: dict[str, ManagedProcess] = {}
+        self._adopted: dict[str, StateEntry] = {}
+        self.info: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._install = install_handlers
         self._previous: dict[int, Any] = {}
@@ -102,9 +105,23 @@ class Supervisor:
         return {n: p.url for n, p in self._procs.items() if p.url and p.alive()}
 
     # -- internals ---------------------------------------------------------------------------
+    def adopt(self, name: str, pid: int, url: str | None, argv: tuple[str, ...] = ()) -> None:
+        """Record a process someone else started and stops (e.g. Prometheus) in the state file, so
+        ``stop_from_state_file`` can clean it up after a killed run. It is not stopped by this object."""
+        ticks = proc_start_ticks(pid)
+        pgid = os.getpgid(pid) if ticks is not None else pid
+        self._adopted[name] = StateEntry(name, pid, pgid, ticks, url, argv)
+        self._write_state()
+
+    def set_info(self, **info: Any) -> None:
+        """Store extra facts (URLs) in the state file's ``info`` object."""
+        self.info.update(info)
+        self._write_state()
+
     def _write_state(self) -> None:
         entries = [e for p in self._procs.values() if p.alive() and (e := p.state_entry())]
-        write_state(self.state_file, entries)
+        entries += [e for e in self._adopted.values() if is_same_process(e)]
+        write_state(self.state_file, entries, info=self.info)
 
     def _arm(self) -> None:
         if not self._atexit:
