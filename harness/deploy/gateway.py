@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -83,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -106,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"gateway: error: cannot bind {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
+    # uvicorn drains on SIGTERM, restores this handler, then re-raises the signal: exit 0 here.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         asyncio.run(serve(config, sock))
     except KeyboardInterrupt:
