@@ -43,6 +43,11 @@ class Link:
         self._task: asyncio.Task[None] | None = None
         self._sleepers: set[asyncio.Future[bool]] = set()
         self._loop = asyncio.get_running_loop()
+        # timer path: when every enabled stage only delays, chunks are scheduled with call_at
+        self._mode = "direct"  # "direct" | "timed" | "pipeline"
+        self._delays: list[Stage] = []
+        self._timed: deque[tuple[asyncio.TimerHandle, Chunk]] = deque()
+        self._last_due = 0.0
         self._counter = conn.proxy.stats.bytes
         self.closed = False
 
@@ -50,10 +55,14 @@ class Link:
     def feed(self, data: bytes) -> None:
         if self.closed:
             return
-        if not self.stages and self._task is None:
-            self.dest.write(data)
-            self._counter[self.stream] += len(data)
-            return
+        if self._task is None:
+            if self._mode == "direct":
+                self.dest.write(data)
+                self._counter[self.stream] += len(data)
+                return
+            if self._mode == "timed":
+                self._schedule(Chunk(data, self._loop.time()))
+                return
         self._queue.append(Chunk(data, self._loop.time()))
         self._queued += len(data)
         if self._queued > HIGH_WATER:
@@ -63,11 +72,36 @@ class Link:
     def feed_eof(self) -> None:
         if self.closed:
             return
-        if not self.stages and self._task is None:
+        if self._mode == "direct" and self._task is None and not self._timed:
             self._deliver_eof()
             return
+        self._unschedule()
         self._queue.append(None)
         self._kick()
+
+    def _schedule(self, chunk: Chunk) -> None:
+        due = chunk.arrival
+        for stage in self._delays:
+            due += stage.draw_delay()
+        due = max(due, self._last_due, chunk.arrival)
+        self._last_due = chunk.due = due
+        self._timed.append((self._loop.call_at(due, self._timed_write), chunk))
+
+    def _timed_write(self) -> None:
+        # timers fire in due order; always write the oldest pending chunk (ties keep FIFO)
+        if self._timed and not self.closed:
+            _, chunk = self._timed.popleft()
+            self.dest.write(chunk.data)
+            self._counter[self.stream] += len(chunk.data)
+
+    def _unschedule(self) -> None:
+        """Move timer-scheduled chunks back to the front of the queue (chain changed or EOF)."""
+        while self._timed:
+            handle, chunk = self._timed.pop()
+            handle.cancel()
+            chunk.due = chunk.arrival
+            self._queue.appendleft(chunk)
+            self._queued += len(chunk.data)
 
     def _kick(self) -> None:
         if self._task is None and self._queue:
@@ -135,6 +169,15 @@ class Link:
                 stage.on_start()
             stages.append(stage)
         self.stages = stages
+        enabled = [s for s in stages if s.enabled]
+        self._delays = enabled
+        if not enabled:
+            self._mode = "direct"
+        elif all(s.pure_delay for s in enabled):
+            self._mode = "timed"
+        else:
+            self._mode = "pipeline"
+        self._unschedule()
         for stage in old.values():
             stage.removed = True
             self._versions.pop(id(stage), None)
@@ -190,6 +233,9 @@ class Link:
             return
         self.closed = True
         self._wake_all()
+        for handle, _ in self._timed:
+            handle.cancel()
+        self._timed.clear()
         if self._task is not None:
             self._task.cancel()
         for stage in self.stages:

@@ -51,6 +51,8 @@ class LinkContext(Protocol):
 class Stage:
     """Base toxic stage: pass-through. ``toxic`` is the live server-side toxic record."""
 
+    pure_delay = False  # True: the stage only delays chunks (see draw_delay)
+
     def __init__(self, toxic: Any, ctx: LinkContext) -> None:
         self.toxic = toxic
         self.ctx = ctx
@@ -62,6 +64,10 @@ class Stage:
         """Current attributes (updated live by PATCH)."""
         attributes: dict[str, Any] = self.toxic.attributes
         return attributes
+
+    def draw_delay(self) -> float:
+        """Delay in seconds for the next chunk (only for ``pure_delay`` stages)."""
+        return 0.0
 
     def on_start(self) -> None:
         """The stage became active on this connection (created, or re-rolled to enabled)."""

@@ -17,12 +17,17 @@ SCHEMA = ToxicSchema(
 
 
 class LatencyStage(Stage):
-    async def on_chunk(self, chunk: Chunk, emit: Emit) -> None:
-        latency = self.attrs.get("latency", 0)
+    pure_delay = True  # the link may schedule chunks with timers instead of running this stage
+
+    def draw_delay(self) -> float:
+        """This chunk's delay in seconds (latency ± uniform jitter, from the connection's RNG)."""
+        delay_ms = float(self.attrs.get("latency", 0))
         jitter = self.attrs.get("jitter", 0)
-        delay_ms = float(latency)
         if jitter > 0:
             delay_ms += self.ctx.rng.uniform(-jitter, jitter)
-        chunk.due = max(chunk.due + delay_ms / 1000.0, chunk.arrival)
+        return delay_ms / 1000.0
+
+    async def on_chunk(self, chunk: Chunk, emit: Emit) -> None:
+        chunk.due = max(chunk.due + self.draw_delay(), chunk.arrival)
         await self.ctx.sleep_until(chunk.due, self)
         await emit(chunk)
