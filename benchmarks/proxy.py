@@ -23,8 +23,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from chaos.toxiproxy.client import ToxiproxyClient  # noqa: E402
-from chaos.toxiproxy.launcher import ChaosProxyProcess  # noqa: E402
+from chaos.toxiproxy.client import ToxiproxyClient
+from chaos.toxiproxy.launcher import ChaosProxyProcess
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 REQUEST = b"GET /ping HTTP/1.1\r\nHost: bench\r\n\r\n"
@@ -149,7 +149,9 @@ def main() -> int:
 
         uvloop.run(_serve_upstream())
         return 0
-    upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream"], stdout=subprocess.PIPE, text=True)
+    upstream = subprocess.Popen(
+        [sys.executable, __file__, "--serve-upstream"], stdout=subprocess.PIPE, text=True
+    )
     try:
         _, http_port, source_port = upstream.stdout.readline().split()  # type: ignore[union-attr]
         with ChaosProxyProcess(seed=1) as server, ToxiproxyClient(server.url) as api:
