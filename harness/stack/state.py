@@ -148,3 +148,24 @@ def stop_from_state_file(path: str | os.PathLike[str], timeout: float = 10.0) ->
     if p.exists():
         write_state(p, [], info=read_info(p))
     return stopped
+
+
+def stop_leftovers(runs_root: str | os.PathLike[str], timeout: float = 10.0) -> dict[str, list[str]]:
+    """``gameday heal --all``: :func:`stop_from_state_file` for every ``<runs_root>/*/stack.json``.
+
+    Returns ``{run folder name: names stopped}`` for runs that had live processes; an unreadable
+    state file is skipped (reported under its run name as ``["<unreadable stack.json>"]``).
+    """
+    out: dict[str, list[str]] = {}
+    root = Path(runs_root)
+    if not root.is_dir():
+        return out
+    for state in sorted(root.glob(f"*/{STATE_FILE}")):
+        try:
+            stopped = stop_from_state_file(state, timeout)
+        except StackError:
+            out[state.parent.name] = ["<unreadable stack.json>"]
+            continue
+        if stopped:
+            out[state.parent.name] = stopped
+    return out

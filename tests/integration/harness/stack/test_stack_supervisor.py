@@ -138,6 +138,22 @@ def test_sigkill_of_the_owner_leaves_children_that_the_state_file_cleans_up(tmp_
     assert stop_from_state_file(tmp_path) == []  # idempotent
 
 
+def test_stop_leftovers_cleans_every_run_folder(tmp_path):
+    from harness.stack.state import stop_leftovers
+
+    run = tmp_path / "runs" / "r1"
+    owner = _owner(run)
+    pids = _all_pids(run)
+    owner.kill()
+    owner.wait(timeout=10)
+    (tmp_path / "runs" / "r2").mkdir()
+    (tmp_path / "runs" / "r2" / "stack.json").write_text("{")
+    assert stop_leftovers(tmp_path / "runs", timeout=5) == {
+        "r1": ["beta", "alpha"], "r2": ["<unreadable stack.json>"]}
+    assert _wait_gone(pids) == []
+    assert stop_leftovers(tmp_path / "nothing") == {}
+
+
 def test_sigterm_of_the_owner_stops_everything(tmp_path):
     owner = _owner(tmp_path)
     pids = _all_pids(tmp_path)
