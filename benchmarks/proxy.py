@@ -53,7 +53,7 @@ class _Source(asyncio.Protocol):
         self.paused = False
         self._pump()
 
-    def _pump(self):  # type: ignore[no-untyped-def]
+    def _pump(self) -> None:
         while self.left > 0 and not self.paused:
             self.t.write(self.block)
             self.left -= len(self.block)
