@@ -132,6 +132,7 @@ def p(values: list[float], q: float) -> float:
 
 def emit(figure: str, value: float, unit: str, target: str, baseline: float | None = None) -> None:
     row: dict[str, object] = {"figure": figure, "value": round(value, 3), "unit": unit, "target": target}
+    row["load1"] = round(os.getloadavg()[0], 2)  # the machine is shared: context for noisy figures
     if baseline is not None:
         row["baseline"] = round(baseline, 3)
         row["ratio"] = round(value / baseline, 3) if baseline else None
@@ -166,8 +167,11 @@ def main() -> int:
             emit("proxy_added_latency_p50_us", (p50 - d50) * 1e6, "us", "<=150", baseline=None)
             emit("proxy_small_request_p50_us", p50 * 1e6, "us", "info", baseline=d50 * 1e6)
 
-            direct_mb = bulk_mb_s(int(source_port))
-            proxied_mb = bulk_mb_s(bulk_proxy.listen_port)
+            # best of 3 alternating trials: the machine is shared, contention only lowers figures
+            direct_mb = proxied_mb = 0.0
+            for _ in range(3):
+                direct_mb = max(direct_mb, bulk_mb_s(int(source_port)))
+                proxied_mb = max(proxied_mb, bulk_mb_s(bulk_proxy.listen_port))
             emit("proxy_bulk_throughput_mb_s", proxied_mb, "MB/s", ">=500", baseline=direct_mb)
 
             api.add_toxic("bench_http", "latency", {"latency": 50})
