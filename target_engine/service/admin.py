@@ -1,4 +1,4 @@
-"""Admin routes under /admin: failpoints, trading mode, promote, snapshot.
+"""Admin routes under /admin: failpoints, trading mode, index price, promote, snapshot.
 
 Loopback clients only unless a token is configured; with a token every admin request needs
 ``Authorization: Bearer <token>`` (compared in constant time).
@@ -9,12 +9,13 @@ from __future__ import annotations
 import hmac
 
 from chaos import failpoints
-from target_engine.domain import SetTradingMode, TradingMode
+from target_engine.domain import DomainError, IndexTick, SetTradingMode, TradingMode, units
 from target_engine.journal import JournalError, LeaseHeldError
 from target_engine.service.asgi import Request, Response, Router
 from target_engine.service.errors import ApiError, not_leader
 from target_engine.service.leadership import Leadership
-from target_engine.service.node import Node
+from target_engine.service.node import Node, now_ms
+from target_engine.service.requests import check_symbol
 from target_engine.service.sequencer import Sequencer
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -32,6 +33,7 @@ class AdminApi:
         r.add("DELETE", "/admin/failpoints/{name}", self.clear_failpoint)
         r.add("DELETE", "/admin/failpoints", self.clear_all)
         r.add("PUT", "/admin/trading-mode", self.trading_mode)
+        r.add("PUT", "/admin/index-price", self.index_price)
         r.add("POST", "/admin/promote", self.promote)
         r.add("POST", "/admin/snapshot", self.snapshot)
 
@@ -86,6 +88,24 @@ class AdminApi:
         if mode is not TradingMode.HALTED:
             self.node.excess_halted = False
         return Response(200, {"mode": self.node.engine_mode(), "seq": self.node.applied_seq})
+
+    async def index_price(self, req: Request) -> Response:
+        """Journal one index tick by hand (tests, demos, a feed-less stack); counts as a fresh price."""
+        self._auth(req)
+        body = req.json()
+        if set(body) != {"symbol", "price"}:
+            raise ApiError("INVALID_FIELD", 'body must be {"symbol": "...", "price": "..."}')
+        symbol = check_symbol(self.node.config, body["symbol"])
+        try:
+            price = units.parse_price(self.node.config.instruments[symbol], body["price"])
+        except DomainError as exc:
+            raise ApiError(exc.code, exc.message, status=400) from None
+        if not self.node.is_leader:
+            raise not_leader(self.node.leader_color)
+        self.node.index.last_tick_ms[symbol] = now_ms()
+        await self.seq.submit(IndexTick(symbol=symbol, price=price))
+        view = self.node.engine.market_view(symbol) or {}
+        return Response(200, {"symbol": symbol, "seq": self.node.applied_seq, **view})
 
     async def promote(self, req: Request) -> Response:
         self._auth(req)

@@ -11,6 +11,7 @@ from target_engine.service.errors import ApiError, not_leader
 from target_engine.service.leadership import Leadership
 from target_engine.service.metrics import CONTENT_TYPE
 from target_engine.service.node import Node, now_ms
+from target_engine.service.risk import is_risk_increasing
 from target_engine.service.sequencer import Sequencer
 
 NOT_FOUND_CODES = {"UNKNOWN_ORDER", "UNKNOWN_ACCOUNT"}
@@ -31,6 +32,7 @@ class PublicApi:
         r.add("POST", "/v1/orders", self.place)
         r.add("GET", "/v1/orders/{client_order_id}", self.get_order)
         r.add("DELETE", "/v1/orders/{client_order_id}", self.cancel)
+        r.add("GET", "/v1/openOrders", self.open_orders)
         r.add("GET", "/v1/fills", self.fills)
         r.add("GET", "/v1/accounts/{account}", self.account)
         r.add("POST", "/v1/accounts/{account}/deposits", self.deposit)
@@ -64,7 +66,7 @@ class PublicApi:
         node = self.node
         if node.is_leader and node.excess_halted:
             raise excess_queue_depth(retry=False)
-        if node.is_leader and node.shedding and not cmd.reduce_only:
+        if node.is_leader and node.shedding and is_risk_increasing(node.engine, cmd):
             raise excess_queue_depth(retry=True)
         events = await self._execute(cmd)
         self._reject(events)
@@ -87,6 +89,10 @@ class PublicApi:
         self._reject(events)
         view = self.node.engine.order(cmd.account, cmd.client_order_id) or {}
         return Response(200, view)
+
+    async def open_orders(self, req: Request) -> Response:
+        account = rq.check_id(req.query_one("account"), "account")
+        return Response(200, {"account": account, "orders": self.node.engine.open_orders(account)})
 
     async def fills(self, req: Request) -> Response:
         account = rq.check_id(req.query_one("account"), "account")
@@ -155,6 +161,7 @@ class PublicApi:
             "margin_queue_depth": len(node.margin_queue), "margin_queue_limit": node.opts.margin_queue_limit,
             "excess_halted": node.excess_halted, "shedding": node.shedding,
             "inbound_queue_depth": len(self.seq.queue), "index_stale": node.index_stale(),
+            "stale_symbols": node.stale_symbols(),
         }
 
     async def state(self, req: Request) -> Response:
@@ -180,8 +187,8 @@ class PublicApi:
         now = now_ms()
         for symbol in node.config.instruments:
             last = node.index.last_tick_ms.get(symbol)
-            age = (now - last) / 1000.0 if last is not None else float("inf")
-            node.metrics.index_age.labels(node.opts.color, symbol).set(age)
+            if last is not None:
+                node.metrics.index_age.labels(node.opts.color, symbol).set((now - last) / 1000.0)
             node.metrics.index_stale.labels(node.opts.color, symbol).set(
                 1 if node.index.stale(symbol, now, node.config.index_stale_ms) else 0)
         node.metrics.margin_depth.set(len(node.margin_queue))

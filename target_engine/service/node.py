@@ -18,6 +18,7 @@ from target_engine.service.margin_queue import MarginQueue
 from target_engine.service.metrics import EngineMetrics
 from target_engine.service.options import OverflowPolicy, Role, ServiceOptions
 from target_engine.service.recovery import apply_row_payload, recover
+from target_engine.service.risk import position_qty
 
 log = logging.getLogger("target_engine.service")
 
@@ -28,13 +29,23 @@ def now_ms() -> int:
 
 @dataclass
 class IndexState:
-    """Wall-clock freshness of the feed, per symbol (liquidations pause while stale)."""
+    """Wall-clock freshness of the feed, per symbol (liquidations pause while stale).
 
+    A symbol that has had a tick is stale once its last tick is older than the budget. A symbol the
+    feed never priced (e.g. BTCUSDC when the feed serves only USDT symbols) is not stale — unless a
+    feed is configured and nothing at all has arrived for longer than the budget since start-up
+    (a feed that is down from the beginning).
+    """
+
+    feed_configured: bool = False
+    started_ms: int = field(default_factory=now_ms)
     last_tick_ms: dict[str, int] = field(default_factory=dict)
 
     def stale(self, symbol: str, now: int, stale_ms: int) -> bool:
         last = self.last_tick_ms.get(symbol)
-        return last is None or now - last > stale_ms
+        if last is not None:
+            return now - last > stale_ms
+        return self.feed_configured and not self.last_tick_ms and now - self.started_ms > stale_ms
 
 
 class Node:
@@ -51,7 +62,7 @@ class Node:
         self.metrics.margin_limit.set(opts.margin_queue_limit)
         self.excess_halted = False  # halt policy tripped: every order 503 EXCESS_QUEUE_DEPTH
         self.shedding = False  # shed policy active: risk-increasing orders 503 + Retry-After
-        self.index = IndexState()
+        self.index = IndexState(feed_configured=bool(opts.feed_url))
         self.journal_seq = 0
         self.snapshot_seq = 0
         self.stopping = False
@@ -124,6 +135,15 @@ class Node:
         self.last_ts = ts
         return ts
 
-    def index_stale(self, now: int | None = None) -> bool:
+    def stale_symbols(self, now: int | None = None) -> list[str]:
         t = now_ms() if now is None else now
-        return any(self.index.stale(s, t, self.config.index_stale_ms) for s in self.config.instruments)
+        budget = self.config.index_stale_ms
+        return [s for s in sorted(self.config.instruments) if self.index.stale(s, t, budget)]
+
+    def index_stale(self, now: int | None = None) -> bool:
+        return bool(self.stale_symbols(now))
+
+    def account_index_stale(self, account: str) -> bool:
+        """True when a symbol the account holds a position in has a stale index (pause its liquidation)."""
+        stale = self.stale_symbols()
+        return any(position_qty(self.engine, account, s) != 0 for s in stale)

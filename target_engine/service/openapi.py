@@ -34,6 +34,8 @@ MODE_BODY = {"type": "object", "additionalProperties": False, "required": ["mode
              "properties": {"mode": {"type": "string", "enum": ["normal", "cancel_only", "post_only",
                                                                   "reduce_only", "halted"]},
                             "reason": {"type": "string"}}}
+INDEX_BODY = {"type": "object", "additionalProperties": False, "required": ["symbol", "price"],
+              "properties": {"symbol": {"type": "string"}, "price": DEC}}
 SPEC_BODY = {"type": "object", "additionalProperties": False, "required": ["spec"],
              "properties": {"spec": {"type": "string"}}}
 
@@ -44,6 +46,7 @@ OPERATIONS: list[tuple[str, str, str, list[str], list[dict[str, Any]], dict[str,
     ("post", "/v1/orders", "Place an order", [], [], ORDER_BODY),
     ("get", "/v1/orders/{client_order_id}", "Get an order", ["client_order_id"], [ACCOUNT_Q], None),
     ("delete", "/v1/orders/{client_order_id}", "Cancel an order", ["client_order_id"], [ACCOUNT_Q], None),
+    ("get", "/v1/openOrders", "Open orders of an account", [], [ACCOUNT_Q], None),
     ("get", "/v1/fills", "Fills of an account", [], [ACCOUNT_Q], None),
     ("get", "/v1/accounts/{account}", "Wallets, positions, margin", ["account"], [], None),
     ("post", "/v1/accounts/{account}/deposits", "Deposit", ["account"], [], TRANSFER_BODY),
@@ -63,6 +66,7 @@ OPERATIONS: list[tuple[str, str, str, list[str], list[dict[str, Any]], dict[str,
     ("delete", "/admin/failpoints/{name}", "Clear a failpoint", ["name"], [], None),
     ("delete", "/admin/failpoints", "Clear all failpoints", [], [], None),
     ("put", "/admin/trading-mode", "Set the trading mode (journaled)", [], [], MODE_BODY),
+    ("put", "/admin/index-price", "Journal an index price tick by hand", [], [], INDEX_BODY),
     ("post", "/admin/promote", "Promote this engine to leader (new epoch)", [], [], None),
     ("post", "/admin/snapshot", "Write a snapshot", [], [], None),
 ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -31,6 +33,24 @@ from target_engine.service.sequencer import Sequencer
 from target_engine.service.worker import MarginWorker
 
 log = logging.getLogger("target_engine.service")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising SIGTERM/SIGINT after the graceful stop.
+
+    uvicorn re-raises a captured signal once it has shut down, which would kill the process with
+    status -15 before the journal is closed; here the signal only asks for a graceful stop and
+    ``serve`` returns normally (exit 0).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
 
 
 def build(opts: ServiceOptions, config: EngineConfig, journal: Journal) -> tuple[App, Node, Sequencer,
@@ -70,7 +90,7 @@ async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, ho
     sock.listen(2048)
     uv_config = uvicorn.Config(app, loop="none", http="httptools", lifespan="off", access_log=False,
                                log_level="warning", timeout_graceful_shutdown=10, backlog=2048)
-    server = uvicorn.Server(uv_config)
+    server = _Server(uv_config)
     tasks = [asyncio.create_task(coro) for coro in (sequencer.run(), worker.run(), worker.watch(),
                                                     leadership.run(), _clock(node, sequencer))]
     if opts.feed_url:

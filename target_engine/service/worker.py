@@ -2,8 +2,9 @@
 
 The worker takes accounts off the margin queue, recomputes margin (``needs_liquidation``) and
 submits ``Liquidate`` through the sequencer. Failpoint ``margin.worker.delay`` runs before each
-account (a delay stalls the worker, the queue grows). While any index is stale liquidations are
-paused: accounts are parked and re-queued when prices are fresh again.
+account (a delay stalls the worker, the queue grows). While the index of a symbol an account holds
+is stale its liquidation is paused: the account is parked and re-queued (by ``watch``) once every
+index is fresh again.
 
 ``check_overflow`` runs after each change of depth: past the limit, ``halt`` journals
 ``SetTradingMode(halted, reason=EXCESS_QUEUE_DEPTH)`` and answers every order 503;
@@ -64,7 +65,7 @@ class MarginWorker:
                 continue
             if not node.is_leader:
                 continue
-            if node.index_stale():
+            if node.account_index_stale(acct):
                 self.parked.add(acct)
                 continue
             if self.parked:
@@ -80,4 +81,7 @@ class MarginWorker:
         """Re-evaluate overflow even when the worker is stalled inside a failpoint."""
         while True:
             self.check_overflow()
+            if self.parked and self.node.is_leader and not self.node.index_stale():
+                self.node.margin_queue.put_many(sorted(self.parked))
+                self.parked.clear()
             await asyncio.sleep(interval)

@@ -1,4 +1,8 @@
-"""Start real engine processes for tests: parse LISTENING, poll /healthz, stop by pid."""
+"""Start real engine processes for tests: parse LISTENING, poll /healthz, stop by pid.
+
+stderr goes to a log file next to the journal (a pipe nobody reads could fill and block the engine);
+the file is quoted in the failure message when the engine does not start.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,28 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
-
-from target_engine.config.loader import load_config_dict
-from target_engine.domain import Engine
-from target_engine.service.recovery import service_config
-
-
-def require_domain() -> None:
-    try:
-        Engine(service_config(load_config_dict()))
-    except NotImplementedError:
-        pytest.skip("target_engine.domain.Engine is still a stub")
 
 
 @dataclass
 class EngineProc:
     proc: subprocess.Popen[str]
     url: str
+    log: Path
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10.0)
+    def client(self, timeout: float = 10.0) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout)
+
+    def set_index(self, prices: dict[str, str]) -> None:
+        """Journal index ticks through the admin API (orders need an index price)."""
+        with self.client() as c:
+            for symbol, price in prices.items():
+                r = c.put("/admin/index-price", json={"symbol": symbol, "price": price})
+                assert r.status_code == 200, r.text
 
     def kill(self) -> None:
         self.proc.kill()
@@ -41,23 +42,33 @@ class EngineProc:
         return self.proc.wait(15)
 
 
+def start_process(argv: list[str], log: Path, env: dict[str, str] | None = None,
+                  timeout: float = 20.0) -> tuple[subprocess.Popen[str], str]:
+    """Start ``argv``; return (process, url) once it printed ``LISTENING <url>``."""
+    err = log.open("a")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True,
+                            env={**os.environ, **(env or {})})
+    err.close()
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("LISTENING "):
+        proc.kill()
+        proc.wait(10)
+        raise AssertionError(f"process did not start: {line!r} {log.read_text()[-2000:]}")
+    return proc, line.split()[1]
+
+
 def start_engine(journal: Path, color: str = "blue", role: str = "auto", *extra: str,
                  env: dict[str, str] | None = None, timeout: float = 20.0) -> EngineProc:
     cmd = [sys.executable, "-m", "target_engine.service", "serve", "--journal", str(journal),
            "--color", color, "--role", role, "--port", "0", *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
-    assert proc.stdout is not None
+    log = journal.parent / f"engine-{color}.log"
+    proc, url = start_process(cmd, log, env, timeout)
     deadline = time.monotonic() + timeout
-    line = proc.stdout.readline()
-    if not line.startswith("LISTENING "):
-        proc.kill()
-        raise AssertionError(f"engine did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
-    url = line.split()[1]
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/healthz", timeout=1.0).status_code == 200:
-                return EngineProc(proc, url)
+                return EngineProc(proc, url, log)
         except httpx.HTTPError:
             pass
         time.sleep(0.02)
@@ -65,7 +76,7 @@ def start_engine(journal: Path, color: str = "blue", role: str = "auto", *extra:
     raise AssertionError("engine not healthy in time")
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
