@@ -86,11 +86,17 @@ class Link:
         due = max(due, self._last_due, chunk.arrival)
         self._last_due = chunk.due = due
         self._timed.append((self._loop.call_at(due, self._timed_write), chunk))
+        self._queued += len(chunk.data)
+        if self._queued > HIGH_WATER:
+            self.conn.set_paused(self.stream, "backlog", True)
 
     def _timed_write(self) -> None:
         # timers fire in due order; always write the oldest pending chunk (ties keep FIFO)
         if self._timed and not self.closed:
             _, chunk = self._timed.popleft()
+            self._queued -= len(chunk.data)
+            if self._queued < LOW_WATER:
+                self.conn.set_paused(self.stream, "backlog", False)
             self.dest.write(chunk.data)
             self._counter[self.stream] += len(chunk.data)
 
@@ -100,8 +106,7 @@ class Link:
             handle, chunk = self._timed.pop()
             handle.cancel()
             chunk.due = chunk.arrival
-            self._queue.appendleft(chunk)
-            self._queued += len(chunk.data)
+            self._queue.appendleft(chunk)  # its bytes stay counted in _queued
 
     def _kick(self) -> None:
         if self._task is None and self._queue:

@@ -194,3 +194,20 @@ def test_metrics_move_while_the_connection_is_open(api, chaos_server, echo, prox
     assert lines[f'chaos_proxy_connections_open{{proxy="{proxy.name}"}}'] == 1
     assert lines[f'chaos_proxy_connections_total{{proxy="{proxy.name}"}}'] == 1
     assert lines[f'chaos_proxy_enabled{{proxy="{proxy.name}"}}'] == 1
+
+
+@pytest.mark.parametrize("extra_noop", [False, True])
+def test_bulk_data_through_latency_keeps_order_and_bytes(api, echo, proxy_to, extra_noop):
+    import threading
+
+    proxy = proxy_to(echo.port)
+    api.add_toxic(proxy.name, "latency", {"latency": 20, "jitter": 10}, stream="upstream")
+    if extra_noop:  # forces the general pipeline instead of the timer path
+        api.add_toxic(proxy.name, "noop", {}, stream="upstream")
+    payload = bytes(range(251)) * 40_000  # ~10 MB, larger than the backlog limit
+    with connect(proxy, timeout=30) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(payload,))
+        sender.start()
+        received = recv_exactly(sock, len(payload))
+        sender.join(30)
+    assert received == payload
