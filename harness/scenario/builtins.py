@@ -10,6 +10,7 @@ from harness.scenario.errors import ScenarioError
 from harness.scenario.loader import read_document
 
 SCENARIOS_ENV = "GAMEDAY_SCENARIOS_DIR"
+MAX_LINE = 100
 
 
 def scenarios_dir() -> Path:
@@ -38,6 +39,8 @@ def list_builtins(directory: Path | None = None) -> list[BuiltinScenario]:
             doc = {}
         desc = doc.get("description", "") if isinstance(doc, dict) else ""
         first = str(desc).strip().splitlines()[0] if str(desc).strip() else "(no description)"
+        if len(first) > MAX_LINE:
+            first = first[: MAX_LINE - 1].rsplit(" ", 1)[0] + "…"
         out.append(BuiltinScenario(path.stem, path, first))
     return out
 

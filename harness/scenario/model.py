@@ -152,6 +152,7 @@ class Remediation:
     after_alert: str | None = None  # start when this alert fires ...
     at: float | None = None  # ... or at this time from the start of the load
     trading_modes: tuple[str, ...] = ()  # after cutover: cancel_only, post_only, normal
+    expect: str = "promoted"  # controller outcome that passes: promoted | rolled_back | any
 
 
 @dataclass(frozen=True)

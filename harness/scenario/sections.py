@@ -197,7 +197,7 @@ def detection(r: Reader, items: list[Any], path: str, fault_ids: set[str]) -> tu
 
 
 def remediation(r: Reader, raw: Any, path: str, engines: tuple[EngineSpec, ...]) -> Remediation:
-    m = r.mapping(raw, path, ("action", "color", "after_alert", "at", "trading_modes"))
+    m = r.mapping(raw, path, ("action", "color", "after_alert", "at", "trading_modes", "expect"))
     action = RemediationAction(r.string(m, "action", path, "none", tuple(RemediationAction)))
     color = r.string(m, "color", path, None, COLORS)
     if action is not RemediationAction.NONE:
@@ -211,7 +211,8 @@ def remediation(r: Reader, raw: Any, path: str, engines: tuple[EngineSpec, ...])
         if mode not in TRADING_MODES:
             r.error(join(join(path, "trading_modes"), i), f"must be one of {', '.join(TRADING_MODES)}")
     return Remediation(action=action, color=color, after_alert=r.string(m, "after_alert", path, None),
-                       at=r.duration(m, "at", path, None, scaled=True), trading_modes=modes)
+                       at=r.duration(m, "at", path, None, scaled=True), trading_modes=modes,
+                       expect=r.string(m, "expect", path, "promoted", ("promoted", "rolled_back", "any")))
 
 
 def ramp(r: Reader, raw: Any, path: str = "ramp") -> RampSpec | None:
