@@ -79,6 +79,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         self.next_order_id = 1
         self.next_trade_id = 1
         self.dirty = set()
+        self.band_cache = {}
         self.liq_index = LiquidationIndex(sorted(self.instruments), config.assets)
         self._hash: str | None = None
         self._handlers: dict[type, Callable[[Any], list[Event]]] = {
@@ -144,11 +145,9 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         for _ in range(MAX_LIQUIDATION_ROUNDS):
             dirty = sorted(self.dirty)
             self.dirty.clear()
-            for account_id in dirty:
-                self.refresh_index(account_id)
+            check = {account_id for account_id in dirty if self.refresh_index(account_id)}
             if not self.config.auto_liquidate or self.mode is TradingMode.HALTED:
                 return
-            check = set(dirty)
             if tick_symbol is not None:
                 inst = self.instruments.get(tick_symbol)
                 if inst is not None:

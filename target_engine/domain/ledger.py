@@ -36,7 +36,7 @@ class LedgerMixin(EngineState):
                     pos.qty,
                     pos.cost,
                     0,
-                    pos.margin_type.value,
+                    pos.margin_type,
                     pos.isolated_margin,
                 )
             )
@@ -63,9 +63,8 @@ class LedgerMixin(EngineState):
         ``settle=False`` (the liquidated side of a liquidation) leaves isolated-margin release and the
         bankrupt-remainder settlement to the liquidation procedure.
         """
-        inst = self.instruments[symbol]
-        asset = inst.asset
-        pos = self.position(account, symbol)
+        asset = self.instruments[symbol].asset
+        pos = account.positions.get(symbol) or self.position(account, symbol)
         before = pos.qty
         realized = 0
         if before == 0 or (before > 0) == (sign > 0):
@@ -93,7 +92,7 @@ class LedgerMixin(EngineState):
                 pos.qty,
                 pos.cost,
                 realized,
-                pos.margin_type.value,
+                pos.margin_type,
                 pos.isolated_margin,
             )
         )

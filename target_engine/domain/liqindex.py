@@ -63,7 +63,8 @@ class LiquidationIndex:
             else:
                 self.shorts[where].discard((key, account))
 
-    def add_position(self, account: str, symbol: str, is_long: bool, lp: int) -> None:
+    def add_position(self, account: str, symbol: str, is_long: bool, lp: int) -> int:
+        """File one position; returns its key (long: liquidate at mark <= key; short: mark >= key)."""
         if is_long:
             key = lp + 2
             self.longs[symbol].add((key, account))
@@ -71,6 +72,7 @@ class LiquidationIndex:
             key = lp - 2
             self.shorts[symbol].add((key, account))
         self.entries.setdefault(account, []).append((symbol, is_long, key))
+        return key
 
     def add_multi(self, account: str, asset: str) -> None:
         self.multi[asset].add(account)

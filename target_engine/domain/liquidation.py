@@ -24,11 +24,13 @@ from .events import (
     OrderRejected,
 )
 from .liqindex import LiquidationIndex, liquidation_key
-from .margin import bankruptcy_price, ceil_to, floor_to, tier_for
+from .margin import bankruptcy_price, ceil_to, floor_to, maintenance_margin, tier_for
 from .markets import MarketsMixin
 from .state import Account, Position
 from .trading import TradingMixin
 from .units import RATE_SCALE
+
+CROSS = MarginType.CROSS
 
 MAX_LIQUIDATION_STEPS = 64
 
@@ -37,33 +39,49 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
     liq_index: LiquidationIndex
 
     # ---- index ---------------------------------------------------------------------------------
-    def refresh_index(self, account_id: str) -> None:
+    def refresh_index(self, account_id: str) -> bool:
+        """Re-file the account's liquidation prices; True if it may need liquidation at current marks."""
         index = self.liq_index
         index.clear(account_id)
         account = self.accounts.get(account_id)
         if account is None:
-            return
-        cross_count: dict[str, int] = {}
-        for pos in account.positions.values():
-            if pos.qty and pos.margin_type is MarginType.CROSS:
-                asset = self.instruments[pos.symbol].asset
-                cross_count[asset] = cross_count.get(asset, 0) + 1
-        for asset, count in cross_count.items():
+            return False
+        live = [p for p in account.positions.values() if p.qty]
+        if not live:
+            return False
+        instruments = self.instruments
+        cross: dict[str, list[int]] = {}  # asset -> [count, Σ uPnL, Σ MM]
+        suspect = False
+        for pos in live:
+            inst = instruments[pos.symbol]
+            mark = self.mark_of(pos.symbol)
+            notional = abs(pos.qty) * mark
+            if pos.margin_type is CROSS:
+                acc = cross.get(inst.asset)
+                if acc is None:
+                    acc = cross[inst.asset] = [0, 0, 0]
+                acc[0] += 1
+                acc[1] += pos.qty * mark - pos.cost
+                acc[2] += maintenance_margin(inst, notional)
+        for asset, (count, upnl, mm) in cross.items():
             if count > 1:
                 index.add_multi(account_id, asset)
-        for pos in account.positions.values():
-            if not pos.qty:
-                continue
-            inst = self.instruments[pos.symbol]
-            if pos.margin_type is MarginType.ISOLATED:
+                if account.wallets[asset] + upnl <= mm:
+                    suspect = True
+        for pos in live:
+            inst = instruments[pos.symbol]
+            if pos.margin_type is not CROSS:
                 wallet = pos.isolated_margin
-            elif cross_count[inst.asset] == 1:
+            elif cross[inst.asset][0] == 1:
                 wallet = account.wallets[inst.asset]
             else:
                 continue
-            mark_notional = abs(pos.qty) * self.mark_of(pos.symbol)
-            lp = liquidation_key(inst, pos.qty, pos.cost, wallet, mark_notional)
-            index.add_position(account_id, pos.symbol, pos.qty > 0, lp)
+            mark = self.mark_of(pos.symbol)
+            lp = liquidation_key(inst, pos.qty, pos.cost, wallet, abs(pos.qty) * mark)
+            key = index.add_position(account_id, pos.symbol, pos.qty > 0, lp)
+            if (mark <= key) if pos.qty > 0 else (mark >= key):
+                suspect = True
+        return suspect
 
     def accounts_to_liquidate(self, symbol: str | None = None) -> list[str]:
         """Accounts that must be liquidated now (index lookup + exact check), sorted."""

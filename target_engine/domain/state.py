@@ -120,6 +120,8 @@ class EngineState:
     next_order_id: int
     next_trade_id: int
     dirty: set[str]
+    started: bool
+    band_cache: dict[str, tuple[int, tuple[int, int]]]
 
     # ---- margin figures -------------------------------------------------------------------------
     def mark_of(self, symbol: str) -> int:

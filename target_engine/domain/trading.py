@@ -28,13 +28,19 @@ def reject(cmd: PlaceOrder | CancelOrder, code: RejectCode, reason: str) -> list
 
 class TradingMixin(LedgerMixin):
     def band(self, inst: Instrument) -> tuple[int, int] | None:
+        """(low, high) allowed prices around the mark, on the tick; None before the first index tick."""
         mark = self.markets[inst.symbol].mark_price
         if mark is None:
             return None
+        cached = self.band_cache.get(inst.symbol)
+        if cached is not None and cached[0] == mark:
+            return cached[1]
         low = -((-mark * (RATE_SCALE - inst.price_band)) // RATE_SCALE)
         high = mark * (RATE_SCALE + inst.price_band) // RATE_SCALE
         tick = inst.tick_size
-        return -((-low) // tick) * tick, high // tick * tick
+        band = (-((-low) // tick) * tick, high // tick * tick)
+        self.band_cache[inst.symbol] = (mark, band)
+        return band
 
     def place_order(self, cmd: PlaceOrder) -> list[Event]:
         account = self.accounts.get(cmd.account)
@@ -47,9 +53,9 @@ class TradingMixin(LedgerMixin):
                 previous.symbol == cmd.symbol
                 and previous.side is cmd.side
                 and previous.qty == cmd.qty
-                and previous.order_type == cmd.order_type.value
+                and previous.order_type == cmd.order_type
                 and previous.price == cmd.price
-                and previous.time_in_force == cmd.time_in_force.value
+                and previous.time_in_force == cmd.time_in_force
                 and previous.post_only == cmd.post_only
                 and previous.reduce_only == cmd.reduce_only
             )
@@ -79,10 +85,10 @@ class TradingMixin(LedgerMixin):
             cid,
             cmd.symbol,
             cmd.side,
-            cmd.order_type.value,
+            cmd.order_type,
             cmd.price,
             cmd.qty,
-            cmd.time_in_force.value,
+            cmd.time_in_force,
             cmd.post_only,
             cmd.reduce_only,
             cmd.ts_ms,
@@ -94,7 +100,7 @@ class TradingMixin(LedgerMixin):
                 cid,
                 order_id,
                 cmd.symbol,
-                cmd.side.value,
+                cmd.side,
                 order.order_type,
                 cmd.price,
                 cmd.qty,
@@ -288,7 +294,7 @@ class TradingMixin(LedgerMixin):
             order.symbol,
             price,
             qty,
-            order.side.value,
+            order.side,
             taker.account_id,
             order.client_order_id,
             maker_account.account_id,
