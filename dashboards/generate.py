@@ -141,8 +141,12 @@ def game_day() -> dict[str, Any]:
 
 def fault_proxy() -> dict[str, Any]:
     proxy = Row("Toxiproxy (chaos-proxy)", (
-        Panel("Bytes by proxy and direction", (q(f"sum by (proxy, direction) (rate(chaos_proxy_bytes_total[{R}]))",
-                                                 "{{proxy}} {{direction}}"),), unit="Bps"),
+        Panel("Bytes by proxy and direction", (
+            q(f"sum by (proxy, direction) (rate(chaos_proxy_bytes_total[{R}]))", "{{proxy}} {{direction}}"),
+            # the real Toxiproxy (docker-compose, started with -proxy-metrics) names them differently
+            q(f"sum by (proxy, direction) (rate(toxiproxy_proxy_received_bytes_total[{R}]))",
+              "{{proxy}} {{direction}} (toxiproxy)"),
+        ), unit="Bps", description="chaos-proxy's counters, or the real Toxiproxy's with -proxy-metrics."),
         Panel("Open connections", (q("chaos_proxy_connections_open", "{{proxy}}"),)),
         Panel("New connections", (q(f"sum by (proxy) (rate(chaos_proxy_connections_total[{R}]))", "{{proxy}}"),),
               unit="cps", width=8),
