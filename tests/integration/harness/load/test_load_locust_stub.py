@@ -127,3 +127,15 @@ def test_two_workers_and_a_stepped_shape(stub, tmp_path: Path):
     assert set(workers) == {"0", "1"}
     users = {o.proc for o in hist.ops}
     assert len(users) == 4  # the second step brings the total to 4 users
+
+
+@pytest.mark.parametrize("stub", ["ok"], indirect=True)
+def test_processes_mode_uses_distinct_worker_indexes(stub, tmp_path: Path):
+    cfg = LoadConfig(run_id="itp", out_dir=str(tmp_path), accounts=8, timeout_seconds=2.0)
+    result = run_load(LoadOptions(host=stub, config=cfg, users=4, spawn_rate=20, run_time=3, processes=2))
+    assert result.exit_code == 0
+    assert len(result.exporter_urls) == 2
+    hist = read_history(result.history_path)
+    assert_well_formed(hist.ops)
+    workers = {o.client_order_id.split("-")[2] for o in hist.ops if o.client_order_id}
+    assert workers == {"0", "1"}
