@@ -17,7 +17,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import uvicorn
 
@@ -45,6 +45,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (port 0 = chosen by the OS)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
     sock.bind((host, port))
     sock.listen(1024)
     sock.set_inheritable(True)
@@ -81,7 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connect-timeout", type=float, default=2.0)
     parser.add_argument("--upstream-timeout", type=float, default=30.0)
     parser.add_argument("--pool-size", type=int, default=256)
+    parser.add_argument("--keepalive-timeout", type=float, default=3.0,
+                        help="seconds an idle upstream connection is kept (keep below the upstream's)")
     return parser
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (uvicorn[standard] brings it), else the stdlib loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
@@ -101,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = GatewayConfig(
             upstreams=upstreams, active=args.active, admission=args.admission, admin_token=args.admin_token,
             connect_timeout=args.connect_timeout, upstream_timeout=args.upstream_timeout,
-            pool_size=args.pool_size,
+            pool_size=args.pool_size, keepalive_timeout=args.keepalive_timeout,
         )
     except (RouteError, AdmissionError) as exc:
         print(f"gateway: error: {exc}", file=sys.stderr)
@@ -114,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # uvicorn drains on SIGTERM, restores this handler, then re-raises the signal: exit 0 here.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        asyncio.run(serve(config, sock))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(serve(config, sock))
     except KeyboardInterrupt:
         pass
     finally:

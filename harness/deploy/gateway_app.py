@@ -55,6 +55,7 @@ class GatewayConfig:
     upstream_timeout: float = 30.0
     pool_size: int = 256
     retry_after: int = 1
+    keepalive_timeout: float = 3.0  # below the upstream's idle timeout (uvicorn: 5 s) to avoid stale reuse
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "upstreams", parse_upstreams(self.upstreams))
@@ -149,8 +150,9 @@ class GatewayApp:
         """Create the upstream client session (needs the running loop)."""
         if self.session is None:
             connector = aiohttp.TCPConnector(
-                limit=self.config.pool_size, limit_per_host=self.config.pool_size, keepalive_timeout=30,
-                force_close=False, enable_cleanup_closed=True,
+                limit=self.config.pool_size,
+                limit_per_host=self.config.pool_size,
+                keepalive_timeout=self.config.keepalive_timeout,
             )
             timeout = aiohttp.ClientTimeout(
                 total=self.config.upstream_timeout, sock_connect=self.config.connect_timeout
