@@ -102,3 +102,9 @@ def test_recording_rule_names_follow_level_metric_operation() -> None:
     for rule in _rules():
         if "record" in rule:
             assert re.fullmatch(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", rule["record"]), rule["record"]
+
+
+def test_every_alert_has_a_runbook_section_in_the_guide() -> None:
+    guide = (ROOT / "docs" / "game-day-guide.md").read_text()
+    headings = set(re.findall(r"^### (\w+)$", guide, flags=re.MULTILINE))
+    assert set(_alerts()) - headings == set(), "alerts without a runbook section"
