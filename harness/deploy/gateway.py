@@ -58,7 +58,7 @@ async def serve(config: GatewayConfig, sock: socket.socket) -> None:
     host, port = sock.getsockname()[:2]
     uv_config = uvicorn.Config(
         app, lifespan="on", log_level="warning", access_log=False, server_header=False,
-        date_header=False, timeout_graceful_shutdown=10, timeout_keep_alive=30,
+        date_header=False, timeout_graceful_shutdown=10, timeout_keep_alive=30, proxy_headers=False,
     )
     await _Server(uv_config, f"http://{host}:{port}").serve(sockets=[sock])
 
