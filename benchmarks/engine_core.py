@@ -37,8 +37,10 @@ MONEY = 10**10
 
 
 def emit(figure: str, value: float, unit: str, target: float | None, **extra: object) -> None:
-    print(json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, "target": target, **extra}),
-          flush=True)
+    print(
+        json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, "target": target, **extra}),
+        flush=True,
+    )
 
 
 def mixed_commands(n: int, accounts: int, seed: int) -> list[Command]:
@@ -58,18 +60,40 @@ def mixed_commands(n: int, accounts: int, seed: int) -> list[Command]:
         symbol = "BTCUSDT" if rng.random() < 0.6 else "ETHUSDT"
         mid, tick = symbols[symbol]
         side = Side.BUY if rng.random() < 0.5 else Side.SELL
-        qty = rng.randint(1, 20) * (QTY // 1000) if symbol == "BTCUSDT" else rng.randint(10, 200) * (QTY // 1000)
+        qty = (
+            rng.randint(1, 20) * (QTY // 1000)
+            if symbol == "BTCUSDT"
+            else rng.randint(10, 200) * (QTY // 1000)
+        )
         cid = f"c{i}"
         if roll < 0.35:
-            cmds.append(PlaceOrder(account=account, symbol=symbol, side=side, order_type=OrderType.MARKET, qty=qty,
-                                   time_in_force=TimeInForce.IOC, client_order_id=cid))
+            cmds.append(
+                PlaceOrder(
+                    account=account,
+                    symbol=symbol,
+                    side=side,
+                    order_type=OrderType.MARKET,
+                    qty=qty,
+                    time_in_force=TimeInForce.IOC,
+                    client_order_id=cid,
+                )
+            )
         else:
             offset = rng.randint(1, 60) * tick
             price = mid - offset if side is Side.BUY else mid + offset
             if rng.random() < 0.3:  # aggressive: crosses the spread
                 price = mid + offset // 4 if side is Side.BUY else mid - offset // 4
-            cmds.append(PlaceOrder(account=account, symbol=symbol, side=side, order_type=OrderType.LIMIT, qty=qty,
-                                   price=price, client_order_id=cid))
+            cmds.append(
+                PlaceOrder(
+                    account=account,
+                    symbol=symbol,
+                    side=side,
+                    order_type=OrderType.LIMIT,
+                    qty=qty,
+                    price=price,
+                    client_order_id=cid,
+                )
+            )
             open_ids[account].append(cid)
     return cmds
 
@@ -96,8 +120,16 @@ def bench_mixed(n: int, seed: int) -> None:
     for cmd in cmds:
         events += len(apply_fn(cmd))
     elapsed = time.perf_counter() - start
-    emit("engine_mixed_commands_per_second", n / elapsed, "commands/s", 30_000, aim=100_000, commands=n,
-         events=events, fills=engine.next_trade_id - 1)
+    emit(
+        "engine_mixed_commands_per_second",
+        n / elapsed,
+        "commands/s",
+        30_000,
+        aim=100_000,
+        commands=n,
+        events=events,
+        fills=engine.next_trade_id - 1,
+    )
 
 
 def bench_tick(positions: int, seed: int) -> None:
@@ -121,10 +153,29 @@ def bench_tick(positions: int, seed: int) -> None:
         for name in (long_name, short_name):
             apply(Deposit(account=name, asset="USDT", amount=margin))
             apply(SetLeverage(account=name, symbol="BTCUSDT", leverage=leverage))
-        apply(PlaceOrder(account=short_name, symbol="BTCUSDT", side=Side.SELL, order_type=OrderType.LIMIT,
-                         qty=qty, price=60_000 * PRICE, client_order_id="open"))
-        apply(PlaceOrder(account=long_name, symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT,
-                         qty=qty, price=60_000 * PRICE, client_order_id="open", time_in_force=TimeInForce.IOC))
+        apply(
+            PlaceOrder(
+                account=short_name,
+                symbol="BTCUSDT",
+                side=Side.SELL,
+                order_type=OrderType.LIMIT,
+                qty=qty,
+                price=60_000 * PRICE,
+                client_order_id="open",
+            )
+        )
+        apply(
+            PlaceOrder(
+                account=long_name,
+                symbol="BTCUSDT",
+                side=Side.BUY,
+                order_type=OrderType.LIMIT,
+                qty=qty,
+                price=60_000 * PRICE,
+                client_order_id="open",
+                time_in_force=TimeInForce.IOC,
+            )
+        )
     open_positions = len(engine.holders["BTCUSDT"])
     gc.collect()
     # a 1.5 % drop: the 100x longs (and only they) must go
@@ -138,8 +189,17 @@ def bench_tick(positions: int, seed: int) -> None:
     swept = sorted(a for a in engine.accounts if engine.needs_liquidation(a))
     sweep_ms = (time.perf_counter() - start) * 1000
     assert found == swept, "index and sweep disagree"
-    emit("engine_liquidation_scan_ms", indexed_ms, "ms", 20, aim=1, positions=open_positions,
-         to_liquidate=len(found), baseline=round(sweep_ms, 3), ratio=round(sweep_ms / max(indexed_ms, 1e-9), 1))
+    emit(
+        "engine_liquidation_scan_ms",
+        indexed_ms,
+        "ms",
+        20,
+        aim=1,
+        positions=open_positions,
+        to_liquidate=len(found),
+        baseline=round(sweep_ms, 3),
+        ratio=round(sweep_ms / max(indexed_ms, 1e-9), 1),
+    )
 
 
 def main() -> None:

@@ -117,6 +117,8 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
             out.append(blocked)
         else:
             out.extend(handler(cmd))
+            if type(cmd) is SetTradingMode:
+                self.settle_due_funding(out)  # intervals missed while halted settle right away, in order
         if self.dirty or type(cmd) is IndexTick:
             self._after(cmd, out)
         return out

@@ -63,14 +63,37 @@ class Run:
     def deposit(self, account: str, amount: str, asset: str = "USDT") -> list[Event]:
         return self.do(Deposit(account=account, asset=asset, amount=m(amount)))
 
-    def limit(self, account: str, side: str, qty: str, price: str, cid: str, symbol: str = "BTCUSDT",
-              **kw: Any) -> list[Event]:
-        return self.do(PlaceOrder(account=account, symbol=symbol, side=Side(side), order_type=OrderType.LIMIT,
-                                  qty=q(qty), price=px(price), client_order_id=cid, **kw))
+    def limit(
+        self, account: str, side: str, qty: str, price: str, cid: str, symbol: str = "BTCUSDT", **kw: Any
+    ) -> list[Event]:
+        return self.do(
+            PlaceOrder(
+                account=account,
+                symbol=symbol,
+                side=Side(side),
+                order_type=OrderType.LIMIT,
+                qty=q(qty),
+                price=px(price),
+                client_order_id=cid,
+                **kw,
+            )
+        )
 
-    def market(self, account: str, side: str, qty: str, cid: str, symbol: str = "BTCUSDT", **kw: Any) -> list[Event]:
-        return self.do(PlaceOrder(account=account, symbol=symbol, side=Side(side), order_type=OrderType.MARKET,
-                                  qty=q(qty), client_order_id=cid, time_in_force=TimeInForce.IOC, **kw))
+    def market(
+        self, account: str, side: str, qty: str, cid: str, symbol: str = "BTCUSDT", **kw: Any
+    ) -> list[Event]:
+        return self.do(
+            PlaceOrder(
+                account=account,
+                symbol=symbol,
+                side=Side(side),
+                order_type=OrderType.MARKET,
+                qty=q(qty),
+                client_order_id=cid,
+                time_in_force=TimeInForce.IOC,
+                **kw,
+            )
+        )
 
 
 def of(events: list[Event], kind: type) -> list[Any]:

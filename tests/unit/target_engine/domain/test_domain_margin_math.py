@@ -22,8 +22,11 @@ def lp_text(qty: str, entry: str, wallet: str) -> str:
 
 @pytest.mark.parametrize(
     ("qty", "entry", "wallet", "expected"),
-    [("0.1", "60000", "1000", "50200.80"), ("-0.1", "60000", "1000", "69721.12"),
-     ("500", "60000", "2000000", "56874.59")],
+    [
+        ("0.1", "60000", "1000", "50200.80"),
+        ("-0.1", "60000", "1000", "69721.12"),
+        ("500", "60000", "2000000", "56874.59"),
+    ],
 )
 def test_worked_examples_reproduce(qty: str, entry: str, wallet: str, expected: str) -> None:
     assert lp_text(qty, entry, wallet) == expected

@@ -35,7 +35,10 @@ def test_price_time_priority_and_fees(run: Run) -> None:
     events = run.market("tk", "BUY", "0.25", "t1")
     fills = of(events, Fill)
     assert [(f.maker_client_order_id, f.price, f.qty) for f in fills] == [
-        ("b1", px("60000"), q("0.1")), ("a2", px("60000"), q("0.1")), ("a1", px("60010"), q("0.05"))]
+        ("b1", px("60000"), q("0.1")),
+        ("a2", px("60000"), q("0.1")),
+        ("a1", px("60010"), q("0.05")),
+    ]
     first = fills[0]
     assert first.taker_fee == m("3")  # 6,000 * 0.05 %
     assert first.maker_fee == m("1.2")  # 6,000 * 0.02 %
@@ -61,8 +64,15 @@ def test_price_time_priority_and_fees(run: Run) -> None:
     ],
 )
 def test_reject_codes(run: Run, kwargs: dict, code: str) -> None:
-    base = {"account": "tk", "symbol": "BTCUSDT", "side": Side.BUY, "order_type": OrderType.LIMIT,
-            "qty": q("0.1"), "price": px("59000"), "client_order_id": "x"}
+    base = {
+        "account": "tk",
+        "symbol": "BTCUSDT",
+        "side": Side.BUY,
+        "order_type": OrderType.LIMIT,
+        "qty": q("0.1"),
+        "price": px("59000"),
+        "client_order_id": "x",
+    }
     base.update(kwargs)
     assert codes(run.do(PlaceOrder(**base))) == [code]
     assert run.engine.order("tk", "x") is None
@@ -86,14 +96,17 @@ def test_leverage_bracket_reject(run: Run) -> None:
     run.do(SetLeverage(account="whale", symbol="BTCUSDT", leverage=100))
     assert codes(run.limit("whale", "BUY", "20", "59000", "w1")) == ["LEVERAGE_EXCEEDS_BRACKET"]
     assert codes(run.do(SetLeverage(account="whale", symbol="BTCUSDT", leverage=126))) == [
-        "LEVERAGE_EXCEEDS_BRACKET"]
+        "LEVERAGE_EXCEEDS_BRACKET"
+    ]
 
 
 def test_post_only_fok_ioc(run: Run) -> None:
     run.limit("mk", "SELL", "0.1", "60000", "a1")
     assert codes(run.limit("tk", "BUY", "0.1", "60000", "p1", post_only=True)) == ["POST_ONLY_WOULD_TAKE"]
     assert of(run.limit("tk", "BUY", "0.1", "59990", "p2", post_only=True), OrderAccepted)
-    assert codes(run.limit("tk", "BUY", "0.2", "60000", "f1", time_in_force=TimeInForce.FOK)) == ["FOK_NOT_FILLED"]
+    assert codes(run.limit("tk", "BUY", "0.2", "60000", "f1", time_in_force=TimeInForce.FOK)) == [
+        "FOK_NOT_FILLED"
+    ]
     events = run.limit("tk", "BUY", "0.3", "60000", "i1", time_in_force=TimeInForce.IOC)
     assert sum(f.qty for f in of(events, Fill)) == q("0.1")
     assert of(events, OrderExpired)[0].remaining_qty == q("0.2")
@@ -130,14 +143,20 @@ def test_reduce_only_accepts_a_reducing_order(run: Run) -> None:
     run.limit("mk", "SELL", "0.1", "60000", "a1")
     run.market("tk", "BUY", "0.1", "t1")
     assert of(run.limit("tk", "SELL", "0.1", "60100", "r1", reduce_only=True), OrderAccepted)
-    assert codes(run.limit("tk", "SELL", "0.2", "60100", "r2", reduce_only=True)) == ["REDUCE_ONLY_WOULD_INCREASE"]
+    assert codes(run.limit("tk", "SELL", "0.2", "60100", "r2", reduce_only=True)) == [
+        "REDUCE_ONLY_WOULD_INCREASE"
+    ]
 
 
 @pytest.mark.parametrize(
     ("mode", "post_only", "expected"),
-    [("cancel_only", True, ["TRADING_MODE_RESTRICTED"]), ("post_only", False, ["TRADING_MODE_RESTRICTED"]),
-     ("post_only", True, []), ("halted", True, ["TRADING_MODE_RESTRICTED"]),
-     ("reduce_only", False, ["TRADING_MODE_RESTRICTED"])],
+    [
+        ("cancel_only", True, ["TRADING_MODE_RESTRICTED"]),
+        ("post_only", False, ["TRADING_MODE_RESTRICTED"]),
+        ("post_only", True, []),
+        ("halted", True, ["TRADING_MODE_RESTRICTED"]),
+        ("reduce_only", False, ["TRADING_MODE_RESTRICTED"]),
+    ],
 )
 def test_trading_modes(run: Run, mode: str, post_only: bool, expected: list[str]) -> None:
     run.limit("tk", "BUY", "0.1", "59000", "before")
@@ -156,6 +175,15 @@ def test_withdraw_limited_to_available(run: Run) -> None:
 
 
 def test_rejects_are_events_never_exceptions(run: Run) -> None:
-    events = run.do(PlaceOrder(account="tk", symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.MARKET,
-                               qty=q("0.1"), price=px("60000"), client_order_id="m"))
+    events = run.do(
+        PlaceOrder(
+            account="tk",
+            symbol="BTCUSDT",
+            side=Side.BUY,
+            order_type=OrderType.MARKET,
+            qty=q("0.1"),
+            price=px("60000"),
+            client_order_id="m",
+        )
+    )
     assert isinstance(events[0], OrderRejected) and events[0].code == "INVALID_ORDER"
