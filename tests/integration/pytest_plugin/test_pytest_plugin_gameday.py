@@ -69,3 +69,14 @@ def test_gameday_marker_and_run_result(pytester: pytest.Pytester) -> None:
                                            "-m", "gameday or not gameday")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*gameday_run: no scenario*"])
+
+
+def test_the_documented_example_gate_runs(pytester: pytest.Pytester) -> None:
+    """docs/ci-examples/test_resilience.py: its fixture-only gate passes against real processes."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[3] / "docs" / "ci-examples" / "test_resilience.py"
+    pytester.makepyfile(test_resilience=example.read_text())
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers", "-m", "gameday",
+                                           "-k", "slow_link")
+    result.assert_outcomes(passed=1, deselected=2)
