@@ -1,7 +1,7 @@
 """Container faults through the Docker SDK: kill, pause/unpause, restart, stop/start, network
 disconnect/connect.
 
-:class:`ContainerFaults` owns one ``docker.DockerClient`` (created lazily from the environment,
+:class:`ContainerFaults` owns one ``DockerClient`` (created lazily from the environment,
 or passed in) and closes it in :meth:`close`. Every Docker SDK exception is translated into a
 :class:`ContainerFaultError` subclass with a stable code: no Docker traceback leaks to callers.
 Each call is a single engine request with the SDK's timeout (``timeout`` seconds).
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import docker
 import docker.errors
+from docker.client import DockerClient
 from docker.models.containers import Container
 from docker.models.networks import Network
 
@@ -56,16 +56,16 @@ class NetworkAttachment:
 class ContainerFaults:
     """Fault operations on containers of one Docker engine."""
 
-    def __init__(self, client: docker.DockerClient | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, client: DockerClient | None = None, timeout: float = 30.0) -> None:
         self._client = client
         self._timeout = timeout
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
-    def client(self) -> docker.DockerClient:
+    def client(self) -> DockerClient:
         if self._client is None:
             try:
-                self._client = docker.from_env(timeout=int(self._timeout))
+                self._client = DockerClient.from_env(timeout=int(self._timeout))
                 self._client.ping()
             except docker.errors.DockerException as exc:
                 self._client = None
