@@ -45,7 +45,8 @@ def metric_names(expr: str) -> set[str]:
     without_strings = re.sub(r'\{[^}]*\}|\[[^\]]*\]|\b\d+(\.\d+)?\b', " ", expr)
     grouping = r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)"
     without_groupings = re.sub(grouping, "", without_strings)
-    tokens = set(re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*", without_groupings))
+    # identifiers not followed by "(" (those are functions)
+    tokens = set(re.findall(r"[A-Za-z_:][A-Za-z0-9_:]*(?![A-Za-z0-9_:]|\s*\()", without_groupings))
     keywords = {"sum", "max", "min", "avg", "count", "rate", "increase", "histogram_quantile", "and", "or",
                 "unless", "bool", "le", "offset", "topk", "bottomk", "abs", "clamp_min", "vector", "absent"}
     return {t for t in tokens if t not in keywords and not re.fullmatch(r"\d+[smhd]?", t)}
