@@ -17,7 +17,7 @@ from harness.observability.config import (
     render_config,
 )
 from harness.observability.errors import ObservabilityError
-from harness.observability.grafana import GrafanaAnnotator
+from harness.observability.grafana import GrafanaAnnotator, annotate_history
 from harness.observability.prometheus import ManagedPrometheus, free_port
 from harness.observability.waits import wait_for_alert, wait_for_targets_up, wait_ready
 
@@ -26,6 +26,7 @@ __all__ = [
     "ManagedPrometheus",
     "ObservabilityError",
     "ScrapeTarget",
+    "annotate_history",
     "default_rule_files",
     "free_port",
     "parse_duration",

@@ -10,11 +10,12 @@ unless ``strict=True`` where they raise ObservabilityError.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
 
+from harness.history import EventKind, HarnessEvent
 from harness.observability.errors import ObservabilityError
 
 GRAFANA_URL_ENV = "GRAFANA_URL"
@@ -106,3 +107,37 @@ class GrafanaAnnotator:
             raise err
         self.errors.append(str(err))
         return None
+
+
+def annotate_history(annotator: GrafanaAnnotator, events: Iterable[HarnessEvent]) -> int:
+    """Post a run's fault windows (inject→heal paired by fault id) and deploy steps; returns the count.
+
+    For use at the end of a run (``annotate_history(GrafanaAnnotator(run_id=...), history.events)``);
+    a fault never healed becomes a point annotation. No-op (0) when Grafana is not configured.
+    """
+    if not annotator.enabled:
+        return 0
+    posted = 0
+    open_faults: dict[str, HarnessEvent] = {}
+    for event in sorted(events, key=lambda e: e.t):
+        if event.kind is EventKind.FAULT:
+            fault_id = str(event.get("id", "?"))
+            if event.get("action") == "inject":
+                open_faults[fault_id] = event
+            elif event.get("action") == "heal" and fault_id in open_faults:
+                start = open_faults.pop(fault_id)
+                annotator.fault_window(fault_id, str(start.get("fault_kind", "fault")), start.t, event.t,
+                                       target=start.get("target"))
+                posted += 1
+        elif event.kind is EventKind.DEPLOY:
+            admission = event.get("admission")
+            annotator.deploy_step(str(event.get("from", "?")), str(event.get("to", "?")), event.t,
+                                  str(event.get("reason") or ""),
+                                  admission=float(admission) if isinstance(admission, int | float) else None,
+                                  active=event.get("active"))
+            posted += 1
+    for fault_id, start in open_faults.items():
+        annotator.fault_window(fault_id, str(start.get("fault_kind", "fault")), start.t, None,
+                               target=start.get("target"))
+        posted += 1
+    return posted

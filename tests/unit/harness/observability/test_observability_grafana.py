@@ -84,3 +84,27 @@ def test_unreachable_grafana_does_not_break_the_run() -> None:
     ann = GrafanaAnnotator(url="http://127.0.0.1:9", timeout=0.5)
     assert ann.deploy_step("a", "b", 1.0) is None
     assert len(ann.errors) == 1
+
+
+def test_annotate_history_pairs_fault_windows_and_posts_deploy_steps(grafana: type[_Recorder]) -> None:
+    from harness.history import EventKind, HarnessEvent
+    from harness.observability import annotate_history
+
+    events = [
+        HarnessEvent(10.0, EventKind.FAULT, {"id": "stall", "action": "inject", "fault_kind": "failpoint",
+                                             "target": "blue"}),
+        HarnessEvent(12.0, EventKind.DEPLOY, {"from": "cutover", "to": "ramping", "admission": 0.1,
+                                              "active": "green"}),
+        HarnessEvent(15.5, EventKind.FAULT, {"id": "stall", "action": "heal"}),
+        HarnessEvent(16.0, EventKind.FAULT, {"id": "never-healed", "action": "inject",
+                                             "fault_kind": "toxic"}),
+        HarnessEvent(17.0, EventKind.PHASE, {"name": "heal", "status": "start"}),
+    ]
+    ann = GrafanaAnnotator(url=grafana.url)  # type: ignore[attr-defined]
+    assert annotate_history(ann, events) == 3
+    bodies = [body for _, _, body, _ in grafana.received]
+    assert bodies[0]["text"].startswith("deploy cutover → ramping")
+    assert bodies[1] == {"time": 10000, "timeEnd": 15500, "tags": ["gameday", "fault", "failpoint", "stall"],
+                         "text": "fault stall (failpoint) on blue"}
+    assert "timeEnd" not in bodies[2] and bodies[2]["text"] == "fault never-healed (toxic)"
+    assert annotate_history(GrafanaAnnotator(env={}), events) == 0
