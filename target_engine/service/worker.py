@@ -65,15 +65,13 @@ class MarginWorker:
                 continue
             if not node.is_leader:
                 continue
-            if node.account_index_stale(acct):
-                self.parked.add(acct)
-                continue
-            if self.parked:
-                node.margin_queue.put_many(sorted(self.parked))
-                self.parked.clear()
             try:
-                if node.engine.needs_liquidation(acct):
-                    self.sequencer.submit(Liquidate(account=acct), internal=True)
+                if not node.engine.needs_liquidation(acct):
+                    continue
+                if node.account_index_stale(acct):
+                    self.parked.add(acct)  # liquidations pause on a stale index; watch() re-queues
+                    continue
+                self.sequencer.submit(Liquidate(account=acct), internal=True)
             except Exception:
                 log.exception("margin check failed for one account")
 
