@@ -225,8 +225,11 @@ class Link:
     def close_connection(self, *, reset: bool = False) -> None:
         self.conn.close(reset=reset)
 
-    def reply_to_client(self, data: bytes) -> None:
-        self.conn.reply_to_client(data)
+    def request_forwarded(self, method: str) -> None:
+        self.conn.response_order().request_forwarded(method)
+
+    def reply_to_client(self, data: bytes, *, close: bool) -> None:
+        self.conn.response_order().inject(data, close=close)
 
     def count_http_error(self, status: int) -> None:
         errors = self.conn.proxy.stats.http_errors

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from chaos.toxiproxy.link import Link
 from chaos.toxiproxy.models import Stream, split_host_port
+from chaos.toxiproxy.response_order import ResponseOrder
 
 WRITE_HIGH_WATER = 1024 * 1024
 
@@ -131,6 +132,7 @@ class Connection:
         self._paused: dict[str, set[str]] = {"client": set(), "upstream": set()}
         self._eofs: set[Stream] = set()
         self.pending: list[bytes | None] = []  # client bytes (None = EOF) read before the dial finished
+        self.order: ResponseOrder | None = None  # attached by http_error: upstream bytes go through it
         proxy.connections.add(self)
         proxy.stats.connections_total += 1
         proxy.stats.connections_open += 1
@@ -186,7 +188,8 @@ class Connection:
 
     def eof_delivered(self, stream: Stream, dest: asyncio.Transport) -> None:
         self._eofs.add(stream)
-        if len(self._eofs) == 2 or not dest.can_write_eof():
+        closing = stream is Stream.DOWNSTREAM and self.order is not None and self.order.closing
+        if closing or len(self._eofs) == 2 or not dest.can_write_eof():
             self.close()
             return
         try:
@@ -194,10 +197,24 @@ class Connection:
         except (OSError, RuntimeError):
             self.close()
 
-    def reply_to_client(self, data: bytes) -> None:
-        if not self.closed:
-            self.client.write(data)
-            self.proxy.stats.bytes[Stream.DOWNSTREAM] += len(data)
+    def response_order(self) -> ResponseOrder:
+        """The connection's ResponseOrder, attached on first use (http_error stages share it)."""
+        if self.order is None:
+            link = self.links[Stream.DOWNSTREAM]
+            self.order = ResponseOrder(link.feed, link.feed_eof)
+        return self.order
+
+    def from_upstream(self, data: bytes) -> None:
+        if self.order is None:
+            self.links[Stream.DOWNSTREAM].feed(data)
+        else:
+            self.order.from_upstream(data)
+
+    def upstream_eof(self) -> None:
+        if self.order is None:
+            self.links[Stream.DOWNSTREAM].feed_eof()
+        else:
+            self.order.upstream_eof()
 
     def close(self, *, reset: bool = False) -> None:
         if self.closed:
@@ -275,13 +292,12 @@ class UpstreamSide(asyncio.Protocol):
         self.conn.upstream_made(cast(asyncio.Transport, transport))
 
     def data_received(self, data: bytes) -> None:
-        self.conn.links[Stream.DOWNSTREAM].feed(data)
+        self.conn.from_upstream(data)
 
     def eof_received(self) -> bool:
-        link = self.conn.links.get(Stream.DOWNSTREAM)
-        if link is None:
+        if Stream.DOWNSTREAM not in self.conn.links:
             return False
-        link.feed_eof()
+        self.conn.upstream_eof()
         return True
 
     def pause_writing(self) -> None:

@@ -3,7 +3,9 @@
 Runs on the upstream stream. Requests are framed with ``RequestFramer``; for each request the
 connection's seeded RNG decides whether it is answered by the proxy (the request is not forwarded)
 or passed on. The injected response carries Content-Length and keeps the connection alive unless
-the request asked to close. A stream that is not HTTP/1.x is passed through untouched.
+the request asked to close. It is queued behind the upstream's responses to requests forwarded
+before it and goes through the downstream toxics (see chaos.toxiproxy.response_order). A stream
+that is not HTTP/1.x is passed through untouched.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class HttpErrorStage(Stage):
                 self._head = event[2]  # type: ignore[assignment]
                 self._dropping = self.ctx.rng.random() < float(self.attrs.get("rate", 1.0))
                 if not self._dropping:
+                    self.ctx.request_forwarded(self._head.method)  # type: ignore[union-attr]
                     out.append(event[1])  # type: ignore[arg-type]
             elif kind == "body":
                 if not self._dropping:
@@ -82,7 +85,5 @@ class HttpErrorStage(Stage):
         body = str(self.attrs.get("body", "")).encode()
         close = self._head.close if self._head is not None else False
         content_type = str(self.attrs.get("content_type", "application/json"))
-        self.ctx.reply_to_client(render_response(status, body, content_type, close))
+        self.ctx.reply_to_client(render_response(status, body, content_type, close), close=close)
         self.ctx.count_http_error(status)
-        if close:
-            self.ctx.close_connection()

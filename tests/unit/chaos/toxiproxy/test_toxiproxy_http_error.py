@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import http.client
+import socket
+import threading
+import time
+import urllib.request
 
 from chaos.toxiproxy.client import ToxiproxyClient
 from chaos.toxiproxy.launcher import ChaosProxyProcess
 
-from .conftest import connect
+from .conftest import connect, recv_exactly
 
 
 def statuses(port: int, count: int) -> list[int]:
@@ -72,8 +76,6 @@ def test_pipelined_requests_with_chunked_and_length_bodies(api, http_upstream, p
 
 
 def test_rate_zero_forwards_everything_and_metrics_count_errors(api, chaos_server, http_upstream, proxy_to):
-    import urllib.request
-
     port, handler = http_upstream
     proxy = proxy_to(port)
     api.add_toxic(proxy.name, "http_error", {"rate": 0.0}, stream="upstream", name="e")
@@ -102,3 +104,111 @@ def test_same_seed_same_rolls_different_seed_different(http_upstream):
     assert first == again
     assert first != other
     assert 503 in first[0] and 200 in first[0]
+
+
+class HeldUpstream:
+    """Raw HTTP upstream on 127.0.0.1:0 that answers each request only when the test releases it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.received = threading.Event()
+        self.release = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                part = conn.recv(4096)
+                if not part:
+                    return
+                data += part
+            self.received.set()
+            if self.release.wait(10):
+                body = b"from upstream"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                conn.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+                conn.recv(4096)  # hold the connection until the client is done
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def read_responses(sock: socket.socket, count: int) -> list[int]:
+    """Status codes of the next ``count`` responses (Content-Length or chunked bodies)."""
+    reader = sock.makefile("rb")
+    codes = []
+    for _ in range(count):
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding") == "chunked":
+            while (size := int(reader.readline(), 16)) > 0:
+                reader.read(size + 2)
+            reader.readline()
+        else:
+            reader.read(int(headers.get("content-length", "0")))
+        codes.append(status)
+    return codes
+
+
+def wait_for_injected(chaos_server, proxy_name: str, status: int) -> None:
+    needle = f'chaos_proxy_http_errors_injected_total{{proxy="{proxy_name}",status="{status}"}} 1.0'
+    for _ in range(500):
+        if needle in urllib.request.urlopen(f"{chaos_server.url}/metrics", timeout=5).read().decode():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the injected response was never counted")
+
+
+def test_injected_response_waits_behind_the_upstream_answer_owed_first(api, chaos_server, proxy_to):
+    upstream = HeldUpstream()
+    proxy = proxy_to(upstream.port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 0.0, "status": 503}, stream="upstream", name="e")
+    try:
+        with connect(proxy) as sock:
+            sock.sendall(b"GET /forwarded HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert upstream.received.wait(10)
+            api.update_toxic(proxy.name, "e", {"rate": 1.0})
+            sock.sendall(b"GET /injected HTTP/1.1\r\nHost: x\r\n\r\n")
+            wait_for_injected(chaos_server, proxy.name, 503)
+            upstream.release.set()
+            assert read_responses(sock, 2) == [200, 503]  # in request order, not injected first
+    finally:
+        upstream.close()
+
+
+def test_injected_response_goes_through_downstream_toxics(api, http_upstream, proxy_to):
+    port, _ = http_upstream
+    proxy = proxy_to(port)
+    attrs = {"rate": 1.0, "status": 503, "body": "x" * 100}
+    api.add_toxic(proxy.name, "http_error", attrs, stream="upstream")
+    api.add_toxic(proxy.name, "limit_data", {"bytes": 12}, stream="downstream")
+    with connect(proxy) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert recv_exactly(sock, 1000) == b"HTTP/1.1 503"  # cut by limit_data, then closed
+    api.remove_toxic(proxy.name, "limit_data_downstream")
+    api.add_toxic(proxy.name, "latency", {"latency": 300}, stream="downstream")
+    with connect(proxy) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_responses(sock, 1) == [503]
+        assert time.monotonic() - started >= 0.28  # delayed like any downstream byte
+
+
+def test_injected_close_is_delivered_after_owed_responses_then_closes(api, http_upstream, proxy_to):
+    port, handler = http_upstream
+    proxy = proxy_to(port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 1.0, "status": 500}, stream="upstream", name="e")
+    with connect(proxy) as sock:
+        sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = recv_exactly(sock, 100_000)  # until the proxy closes
+    assert data.startswith(b"HTTP/1.1 500") and data.count(b"HTTP/1.1") == 1
+    assert handler.requests_seen == 0
