@@ -25,7 +25,7 @@ from harness.scenario import ScenarioError, load_scenario, validate_file
 from harness.scenario.builtins import list_builtins, resolve
 
 EXIT_PASS, EXIT_FAIL, EXIT_UNKNOWN = 0, 1, 2
-EXTENSION_MODULES = ("harness.orchestrator.cli",)
+EXTENSION_MODULES = ("harness.orchestrator.cli", "harness.cli_run", "harness.cli_stack")
 PLANNED = ("run", "gate", "up", "down", "status", "inject", "heal")
 SCENARIO_COPY = "scenario.yaml"
 

@@ -1,0 +1,347 @@
+"""The phases of one run (see harness.run.driver for the exit paths); one object holds the resources."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from typing import Any, TextIO
+
+from chaos.nemesis import FaultLedger
+from harness.history import HistoryWriter
+from harness.load.runner import LoadRun, merge_histories
+from harness.report.timeseries import collect_timeseries, write_metrics
+from harness.run import snapshots
+from harness.run.exporter import GamedayMetrics, MetricsServer
+from harness.run.faults import FaultDriver, FaultError
+from harness.run.folder import RunFolder, copy_journal, load_run_id, write_manifest
+from harness.run.http import Http
+from harness.run.loadplan import load_options
+from harness.run.progress import Progress, status_text
+from harness.run.remediation import RemediationDriver
+from harness.run.setup_phase import run_setup
+from harness.run.stackplan import leader_color, stack_spec
+from harness.run.targets import engine_roles
+from harness.run.watch import AlertWatcher, StopWatch, hypothesis_round
+from harness.scenario.model import RemediationAction, Scenario
+from harness.schedule import Action, build_schedule
+from harness.slo.prometheus import PromClient
+from harness.stack.stack import Stack, start_stack
+
+TICK = 0.05
+HARNESS_HISTORY = "history-harness.jsonl"
+
+
+class Run:
+    def __init__(self, scenario: Scenario, folder: RunFolder, run_id: str, *, out: TextIO | None,
+                 after_budget: float, admin_token: str | None) -> None:
+        self.scenario = scenario
+        self.folder = folder
+        self.run_id = run_id
+        self.after_budget = after_budget
+        self.admin_token = admin_token
+        self.progress = Progress(out)
+        self.history = HistoryWriter(folder.load_dir / HARNESS_HISTORY, proc="gameday")
+        self.metrics = GamedayMetrics()
+        self.http = Http(timeout=3.0, token=admin_token)
+        self.error: str | None = None
+        self.phase = "validate"
+        self.stack: Stack | None = None
+        self.server: MetricsServer | None = None
+        self.load: LoadRun | None = None
+        self.prom: PromClient | None = None
+        self.watcher: AlertWatcher | None = None
+        self.faults: FaultDriver | None = None
+        self.remediation: RemediationDriver | None = None
+        self.load_t0 = 0.0
+        self.fault_t: dict[str, float] = {}
+        self._figures: dict[str, Any] = {}
+        self._torn_down = False
+        self._rps: float | None = None
+        self._rps_at = 0.0
+
+    # -- phases --------------------------------------------------------------------------------
+    def _phase(self, name: str, status: str = "start", **extra: Any) -> None:
+        if status == "start":
+            self.phase = name
+        self.history.event("phase", name=name, status=status, **extra)
+        if status == "start":
+            self.progress.say(f"gameday {self.scenario.name}: {name}")
+
+    def execute(self) -> None:
+        s = self.scenario
+        self._phase("validate")
+        self._phase("validate", "end")
+        self._up()
+        self._setup_and_load()
+        ok = self._steady_before()
+        if not ok:
+            self.error = "steady-state hypothesis did not hold before the faults; experiment not run"
+            return
+        self._main_loop()
+        self._phase("heal")
+        self._heal_all()
+        self._phase("heal", "end")
+        self._steady_after()
+        self._figures["load_seconds"] = round(time.monotonic() - self.load_t0, 3)
+        del s
+
+    def _up(self) -> None:
+        self._phase("up")
+        s = self.scenario
+        write_manifest(self.folder, s, self.run_id, {"run_dir": str(self.folder.root)})
+        with contextlib.suppress(OSError):
+            shutil.copyfile(s.source, self.folder.root / "scenario.yaml")
+        spec = stack_spec(s, self.folder.root, self.folder.live_journal)
+        t = time.monotonic()
+        self.stack = start_stack(spec, install_handlers=False)
+        self.server = MetricsServer(self.metrics.registry)
+        self.stack.add_scrape_targets([("gameday", self.server.url)])
+        self.stack.supervisor.set_info(gameday_metrics=self.server.url, ledger=str(self.folder.ledger))
+        prom_url = self.stack.urls.prometheus
+        if not prom_url:
+            raise RuntimeError("no Prometheus: detection and analysis need one")
+        self.prom = PromClient(prom_url, timeout=2.0)
+        self.watcher = AlertWatcher(prom_url, self.history, on_fire=self._on_alert).start()
+        self.faults = FaultDriver(self.stack, FaultLedger(self.folder.ledger), self.history, self.metrics,
+                                  self.http, self.admin_token)
+        if s.remediation.action is not RemediationAction.NONE:
+            self.remediation = RemediationDriver(s.remediation, s.ramp, leader_color(s), stack=self.stack,
+                                                 prom_url=prom_url, history=self.history,
+                                                 metrics=self.metrics, http=self.http)
+        self._figures["stack_up_seconds"] = round(time.monotonic() - t, 3)
+        self.progress.say("  " + "  ".join(f"{k}={v}" for k, v in self._urls().items()))
+        self._phase("up", "end", urls=self._urls())
+
+    def _urls(self) -> dict[str, str]:
+        assert self.stack is not None
+        u = self.stack.urls
+        out = {"api": u.api, "toxiproxy": u.toxiproxy, "prometheus": u.prometheus or "",
+               "gateway": u.gateway or ""}
+        out.update({f"engine-{c}": url for c, url in u.engines.items()})
+        if self.server:
+            out["gameday-metrics"] = self.server.url
+        return out
+
+    def _setup_and_load(self) -> None:
+        assert self.stack is not None
+        s = self.scenario
+        self._phase("load")
+        run_time = s.duration + self.after_budget + 15.0
+        options = load_options(s, self.stack.urls.api, self.folder.load_dir, load_run_id(self.run_id),
+                               run_time)
+        problems = run_setup(self.stack.urls.api, options.config, s.setup, self.folder.load_dir,
+                             options.config.run_id)
+        if problems:
+            self.history.event("phase", name="load", status="setup_problems", problems=problems[:20])
+        self.load = LoadRun(options).start()
+        for i, pid in enumerate(self.load.pids):
+            self.stack.supervisor.adopt(f"locust-{i}", pid, None, ("locust",))
+        self.load_t0 = time.monotonic()
+        urls = self.load.wait_exporters(timeout=20.0)
+        self.stack.add_scrape_targets([("loadgen", u) for u in urls])
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.load_t0
+
+    def _steady_before(self) -> bool:
+        assert self.prom is not None
+        s = self.scenario
+        self._phase("steady_before")
+        first = min((f.at for f in s.faults), default=s.duration / 2)
+        warm = min(3.0, max(0.5, first - 2.0))
+        while self.elapsed() < warm:
+            time.sleep(TICK)
+        deadline = time.monotonic() + max(0.5, first - self.elapsed() - 1.5)
+        ok, _ = hypothesis_round(self.prom, self.history, s.steady_state, "before", deadline=deadline)
+        self._phase("steady_before", "end" if ok else "fail")
+        return ok
+
+    def _main_loop(self) -> None:
+        assert self.faults is not None and self.prom is not None
+        s = self.scenario
+        self._phase("faults")
+        schedule = build_schedule(s.faults, s.duration)
+        first = schedule.first_start()
+        stops = StopWatch(s.stop_conditions)
+        last, next_stop_check = -1.0, 0.0
+        pre_taken = not s.integrity.snapshot_before_fault or first is None
+        end = s.duration
+        while True:
+            now = self.elapsed()
+            if not pre_taken and first is not None and now >= first - 1.5:
+                t = time.monotonic()
+                self._snapshot("pre_fault.json", freeze=True)
+                self.load_t0 += time.monotonic() - t  # the scenario clock stands still meanwhile
+                self._figures["pre_fault_snapshot_seconds"] = round(time.monotonic() - t, 3)
+                pre_taken = True
+                continue
+            for action in schedule.due(last, now):
+                if action.action is Action.INJECT:
+                    try:
+                        self.faults.inject(action.fault)
+                        self.fault_t[action.fault.id] = time.time()
+                    except FaultError as exc:
+                        self.error = str(exc)
+                        return
+                else:
+                    self.faults.heal(action.fault.id)
+            last = now
+            self._maybe_remediate(now)
+            checking = s.stop_conditions and first is not None and now >= first
+            if checking and time.monotonic() >= next_stop_check:
+                next_stop_check = time.monotonic() + 0.5
+                breached = stops.check(self.prom, time.time())
+                if breached is not None:
+                    self._stop_condition(breached.name, breached.value, breached.reason)
+                    return
+            self._render(now)
+            if now >= end:
+                rem = self.remediation
+                limit = s.duration + (s.ramp.deadline if s.ramp else 10.0)
+                if rem is None or not rem.started or rem.done or now >= limit:
+                    break
+            time.sleep(TICK)
+        self._phase("faults", "end")
+
+    def _maybe_remediate(self, now: float) -> None:
+        rem, s = self.remediation, self.scenario
+        if rem is None or rem.started or self.watcher is None:
+            return
+        r = s.remediation
+        if r.after_alert:
+            since = min(self.fault_t.values(), default=None)
+            if since is not None and self.watcher.fired_since(r.after_alert, since - 1.0) is not None:
+                self._phase("remediation")
+                rem.start(f"alert {r.after_alert} firing")
+        elif r.at is not None and now >= r.at:
+            self._phase("remediation")
+            rem.start(f"at {r.at:g}s")
+
+    def _on_alert(self, name: str, t: float) -> None:
+        for d in self.scenario.detection:
+            fid = d.fault or next(iter(self.fault_t), None)
+            start = self.fault_t.get(fid or "")
+            if d.alert == name and start is not None and t >= start:
+                mttd = round(t - start, 3)
+                self.metrics.mttd.labels(alert=name).set(mttd)
+                self.progress.say(f"  alert {name} firing, MTTD {mttd:.3f}s")
+
+    def _stop_condition(self, name: str, value: float | None, reason: str) -> None:
+        self.history.event("check", name=name, result="fail", value=value, source="stop_condition",
+                           reason=reason)
+        self.error = f"stop condition {name!r} breached ({reason}); faults healed, run aborted"
+        self.progress.say(f"  ABORT: {self.error}")
+        if self.remediation is not None:
+            self.remediation.abort(f"stop condition {name}")
+            self.remediation.join(10.0)
+        self._heal_all()
+
+    def _render(self, now: float) -> None:
+        rem = self.remediation
+        if self.prom is not None and time.monotonic() >= self._rps_at:
+            self._rps_at = time.monotonic() + self.progress.interval
+            result = self.prom.instant_result("sum(rate(loadgen_requests_total[5s]))")
+            self._rps = result.samples[0].value if result.samples else None
+        text = status_text(self.phase, now, self.scenario.duration,
+                           faults=self.faults.open_ids() if self.faults else [], rps=self._rps,
+                           alerts=sorted(self.watcher.firing) if self.watcher else [],
+                           controller=rem.state.phase.value if rem else "-",
+                           admission=rem.state.admission if rem else 1.0)
+        self.progress.line(text)
+
+    def _heal_all(self) -> None:
+        if self.faults is not None:
+            errors = self.faults.heal_all()
+            if errors:
+                self.history.event("phase", name="heal", status="fail", errors=errors)
+
+    def _steady_after(self) -> None:
+        assert self.prom is not None
+        self._phase("steady_after")
+        if self.remediation is not None and self.remediation.started:
+            self.remediation.join(max(1.0, self.scenario.ramp.deadline if self.scenario.ramp else 10.0))
+        deadline = time.monotonic() + self.after_budget
+        ok, _ = hypothesis_round(self.prom, self.history, self.scenario.steady_state, "after",
+                                 deadline=deadline)
+        self._phase("steady_after", "end" if ok else "fail")
+
+    def _snapshot(self, name: str, freeze: bool) -> None:
+        if self.stack is None:
+            return
+        roles = engine_roles(self.stack, self.http)
+        leader = next((c for c, r in sorted(roles.items()) if r == "leader"), None)
+        if leader is None:
+            return
+        engine = self.stack.engine_url(leader)
+        gateway = self.stack.urls.gateway
+        if freeze and gateway:
+            self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 0.0})
+        try:
+            snapshots.wait_seq_settled(self.http, engine, timeout=1.0)
+            accounts = [f"acct-{i:04d}" for i in range(1, self.scenario.load.accounts + 1)]
+            accounts += sorted({a for a, _, _ in self.scenario.setup.deposits})
+            snap = snapshots.take_snapshot(self.http, engine, accounts)
+        finally:
+            if freeze and gateway:
+                self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 1.0})
+        snapshots.write_snapshot(self.folder.snapshots / name, snap)
+
+    # -- teardown ------------------------------------------------------------------------------
+    def teardown(self) -> None:
+        if self._torn_down:
+            return
+        self._torn_down = True
+        steps: dict[str, float] = {}
+
+        def timed(name: str, t: float) -> None:
+            steps[name] = round(time.monotonic() - t, 3)
+
+        t = time.monotonic()
+        self._heal_all()
+        timed("heal", t)
+        if self.remediation is not None:
+            self.remediation.abort("run ending")
+            self.remediation.join(10.0)
+            self._figures["remediation_errors"] = self.remediation.errors
+            self.remediation.close()
+        t = time.monotonic()
+        if self.load is not None:
+            self.load.stop()
+        timed("load_stop", t)
+        t = time.monotonic()
+        if self.stack is not None and self.error is None:
+            try:
+                self._snapshot("final.json", freeze=False)
+            except Exception as exc:
+                self.history.event("phase", name="integrity", status="fail", error=f"final snapshot: {exc}")
+        timed("final_snapshot", t)
+        if self.watcher is not None:
+            self.watcher.stop()
+        t = time.monotonic()
+        if self.prom is not None:
+            if self.load_t0:
+                start = time.time() - (time.monotonic() - self.load_t0) - 5.0
+                with contextlib.suppress(Exception):
+                    write_metrics(self.folder.root, collect_timeseries(self.prom, start, time.time(), 0.5))
+            self.prom.close()
+        timed("metrics", t)
+        t = time.monotonic()
+        if self.stack is not None:
+            self.stack.stop()
+        if self.server is not None:
+            self.server.stop()
+        self.http.close()
+        timed("stack_stop", t)
+        t = time.monotonic()
+        problem = copy_journal(self.folder)
+        self.history.event("phase", name="report", status="start", journal_problem=problem)
+        self.history.close()
+        sources = sorted(self.folder.load_dir.glob("history-*.jsonl"))
+        self.folder.history.unlink(missing_ok=True)
+        merge_histories(sources, self.folder.history)
+        timed("journal_and_history", t)
+        self._figures["teardown_seconds"] = steps
+
+    def figures(self) -> dict[str, Any]:
+        return dict(self._figures)

@@ -1,0 +1,72 @@
+"""Engine answers for the integrity checkers: ``snapshots/pre_fault.json`` and ``snapshots/final.json``.
+
+Each account's ``GET /v1/accounts/{account}`` body is taken with the leader's seq read just before
+and just after it; when both are equal that seq is the account's (``account_seqs``), otherwise the
+read is retried a few times (the checker skips accounts without a seq). The caller freezes
+admission at the gateway first so the seq can settle. Network errors leave the account out.
+Writes the file atomically; never raises for HTTP problems.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness.run.http import Http
+
+ATTEMPTS = 5
+
+
+def _seq(http: Http, engine: str) -> int | None:
+    reply = http.get(f"{engine}/v1/state")
+    if reply.ok and isinstance(reply.body, dict) and isinstance(reply.body.get("seq"), int):
+        return int(reply.body["seq"])
+    return None
+
+
+def take_snapshot(http: Http, engine: str, accounts: Iterable[str], budget: float = 15.0) -> dict[str, Any]:
+    """Bounded by ``budget`` seconds overall (accounts not reached are left out, ``partial`` set)."""
+    out: dict[str, Any] = {"t": time.time(), "engine": engine, "accounts": {}, "account_seqs": {}}
+    deadline = time.monotonic() + budget
+    for account in accounts:
+        if time.monotonic() > deadline:
+            out["partial"] = True
+            break
+        for _ in range(ATTEMPTS):
+            before = _seq(http, engine)
+            reply = http.get(f"{engine}/v1/accounts/{account}")
+            after = _seq(http, engine)
+            if reply.status == 404:
+                break
+            if not reply.ok:
+                continue
+            out["accounts"][account] = reply.body
+            if before is not None and before == after:
+                out["account_seqs"][account] = before
+                break
+    out["seq"] = _seq(http, engine)
+    return out
+
+
+def write_snapshot(path: Path, snapshot: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(snapshot, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def wait_seq_settled(http: Http, engine: str, timeout: float = 2.0, quiet: float = 0.15) -> int | None:
+    """Wait (bounded) until the leader's seq has not moved for ``quiet`` seconds; the last seq."""
+    deadline = time.monotonic() + timeout
+    last, since = _seq(http, engine), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.03)
+        seq = _seq(http, engine)
+        if seq != last:
+            last, since = seq, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last
