@@ -4,12 +4,15 @@ Every method validates its JSON input the way Toxiproxy does (same messages, sam
 the project's stricter checks, and raises ``ToxiproxyError`` subclasses. Mutations are serialised
 by one asyncio lock because binding sockets awaits. ``populate`` is all-or-nothing: every entry is
 checked, then every new listener is bound; a bind failure closes what was bound and restores the
-proxies it was replacing.
+proxies it was replacing. As in Toxiproxy, an entry with the same listen and upstream leaves its
+proxy (and toxics) in place and a changed one replaces it; beyond the original, an ``enabled`` that
+differs is applied to the kept proxy (enable binds, disable closes listener and connections).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from chaos.toxiproxy import errors as E
@@ -111,11 +114,15 @@ class ProxyCollection:
             result: list[ProxyRuntime] = []
             fresh: list[ProxyRuntime] = []
             replaced: list[tuple[ProxyRuntime, bool]] = []
+            toggled: list[tuple[ProxyRuntime, bool]] = []
             try:
                 for name, listen, upstream, enabled in specs:
                     old = self.proxies.get(name)
                     same = old is not None and old.upstream == upstream
                     if old is not None and same and listen in (old.listen, DEFAULT_LISTEN):
+                        if enabled != old.enabled:  # same addresses, new state: toggled, toxics kept
+                            toggled.append((old, old.enabled))
+                            await (self._bind(old) if enabled else old.stop())
                         result.append(old)
                         continue
                     if old is not None:
@@ -129,6 +136,12 @@ class ProxyCollection:
             except ToxiproxyError:
                 for proxy in fresh:
                     await proxy.stop()
+                for proxy, was_enabled in toggled:
+                    if proxy.enabled and not was_enabled:
+                        await proxy.stop()
+                    elif was_enabled and not proxy.enabled:
+                        with contextlib.suppress(OSError):
+                            await proxy.start()
                 for old, was_enabled in replaced:
                     if was_enabled:
                         await old.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 
@@ -57,6 +59,45 @@ def test_populate_rejects_duplicate_names(chaos_only, http, upstream):
     response = http.post("/populate", json=[entry, entry])
     assert response.status_code == 400
     assert http.get("/proxies").json() == {}
+
+
+def refused(listen: str) -> bool:
+    host, port = listen.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_populate_applies_enabled_to_an_identical_proxy_keeping_its_toxics(chaos_only, http, upstream):
+    listen = http.post("/proxies", json={"name": "e", "upstream": upstream, "listen": "127.0.0.1:0"}).json()[
+        "listen"
+    ]
+    http.post("/proxies/e/toxics", json={"type": "latency", "attributes": {"latency": 1}})
+    entry = {"name": "e", "upstream": upstream, "listen": listen}
+    down = http.post("/populate", json=[{**entry, "enabled": False}])
+    assert down.status_code == 201 and down.json()["proxies"][0]["enabled"] is False
+    assert http.get("/proxies/e").json()["enabled"] is False and refused(listen)
+    up = http.post("/populate", json=[entry])  # enabled defaults to true
+    assert up.status_code == 201
+    proxy = http.get("/proxies/e").json()
+    assert proxy["enabled"] is True and [t["name"] for t in proxy["toxics"]] == ["latency_downstream"]
+    assert not refused(listen)
+
+
+def test_populate_rolls_back_an_enabled_change_when_a_later_entry_fails(chaos_only, http, upstream):
+    listen = http.post("/proxies", json={"name": "k", "upstream": upstream, "listen": "127.0.0.1:0"}).json()[
+        "listen"
+    ]
+    taken = http.post("/proxies", json={"name": "o", "upstream": upstream, "listen": "127.0.0.1:0"}).json()
+    clash = {"name": "clash", "upstream": upstream, "listen": taken["listen"]}
+    failed = http.post(
+        "/populate", json=[{"name": "k", "upstream": upstream, "listen": listen, "enabled": False}, clash]
+    )
+    assert failed.status_code == 500
+    assert http.get("/proxies/k").json()["enabled"] is True and not refused(listen)
+    assert "clash" not in http.get("/proxies").json()
 
 
 def test_bind_failure_is_500_and_proxy_not_added(chaos_only, http, upstream):

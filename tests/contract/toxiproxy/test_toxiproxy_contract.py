@@ -145,6 +145,21 @@ def test_populate_creates_and_is_all_or_nothing(http, upstream):
     assert set(http.get("/proxies").json()) == {"a"}
 
 
+def test_populate_keeps_an_identical_proxy_and_replaces_a_changed_one(http, upstream):
+    listen = http.post(
+        "/proxies", json={"name": "same", "upstream": upstream, "listen": "127.0.0.1:0"}
+    ).json()["listen"]
+    http.post("/proxies/same/toxics", json={"type": "latency", "attributes": {"latency": 1}})
+    kept = http.post("/populate", json=[{"name": "same", "upstream": upstream, "listen": listen}])
+    assert kept.status_code == 201
+    assert [t["name"] for t in http.get("/proxies/same").json()["toxics"]] == ["latency_downstream"]
+    moved = upstream.replace("127.0.0.1", "localhost")
+    replaced = http.post("/populate", json=[{"name": "same", "upstream": moved, "listen": listen}])
+    assert replaced.status_code == 201
+    proxy = http.get("/proxies/same").json()
+    assert proxy["upstream"] == moved and proxy["toxics"] == []  # a replaced proxy loses its toxics
+
+
 def test_reset_enables_proxies_and_removes_toxics(http, upstream):
     http.post("/proxies", json={"name": "r", "upstream": upstream, "listen": "127.0.0.1:0"})
     http.post("/proxies/r/toxics", json={"type": "latency", "attributes": {"latency": 1}})
