@@ -48,7 +48,7 @@ demo: venv
 	$(BIN)/margin-engine demo
 
 gameday: system-deps venv
-	$(BIN)/margin-engine demo
+	$(BIN)/gameday run scenarios/binance-um-2025.yaml
 
 bench: venv
 	@for f in benchmarks/*.py; do echo "# $$f"; $(BIN)/python $$f || exit 1; done
