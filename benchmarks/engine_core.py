@@ -117,8 +117,10 @@ def bench_mixed(n: int, seed: int) -> None:
     apply_fn = engine.apply
     events = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for cmd in cmds:
         events += len(apply_fn(cmd))
+    cpu = time.process_time() - cpu_start
     elapsed = time.perf_counter() - start
     emit(
         "engine_mixed_commands_per_second",
@@ -129,6 +131,7 @@ def bench_mixed(n: int, seed: int) -> None:
         commands=n,
         events=events,
         fills=engine.next_trade_id - 1,
+        per_cpu_second=round(n / cpu, 1),
     )
 
 
@@ -145,17 +148,15 @@ def bench_tick(positions: int, seed: int) -> None:
 
     apply(IndexTick(symbol="BTCUSDT", price=60_000 * PRICE))
     qty = QTY // 100  # 0.01 BTC = 600 USDT notional
-    pairs = positions // 2
-    for i in range(pairs):
-        long_name, short_name = f"L{i}", f"S{i}"
-        leverage = rng.choice((5, 10, 20, 50, 100))
-        margin = 600 * MONEY // leverage + rng.randint(0, 5) * MONEY
-        for name in (long_name, short_name):
+    for i in range(positions // 2):
+        leverage = rng.choices((5, 10, 20, 50, 100), weights=(30, 30, 25, 14, 1))[0]
+        margin = 600 * MONEY // leverage + rng.randint(1, 6) * MONEY
+        for name in (f"L{i}", f"S{i}"):
             apply(Deposit(account=name, asset="USDT", amount=margin))
             apply(SetLeverage(account=name, symbol="BTCUSDT", leverage=leverage))
         apply(
             PlaceOrder(
-                account=short_name,
+                account=f"S{i}",
                 symbol="BTCUSDT",
                 side=Side.SELL,
                 order_type=OrderType.LIMIT,
@@ -166,7 +167,7 @@ def bench_tick(positions: int, seed: int) -> None:
         )
         apply(
             PlaceOrder(
-                account=long_name,
+                account=f"L{i}",
                 symbol="BTCUSDT",
                 side=Side.BUY,
                 order_type=OrderType.LIMIT,
@@ -178,17 +179,18 @@ def bench_tick(positions: int, seed: int) -> None:
         )
     open_positions = len(engine.holders["BTCUSDT"])
     gc.collect()
-    # a 1.5 % drop: the 100x longs (and only they) must go
-    new_index = 59_100 * PRICE
-    engine.apply(with_sequence(IndexTick(symbol="BTCUSDT", price=new_index), seq + 1, ts + 1))
-    engine.markets["BTCUSDT"].mark_price = new_index  # the book is empty: pin the mark to the index
+    # a 1 % drop: the 100x longs must go (the book is empty, so the mark follows the index)
+    seq += 1
+    tick = with_sequence(IndexTick(symbol="BTCUSDT", price=59_400 * PRICE), seq, ts + 1)
     start = time.perf_counter()
+    engine.apply(tick)
     found = engine.accounts_to_liquidate("BTCUSDT")
     indexed_ms = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
     swept = sorted(a for a in engine.accounts if engine.needs_liquidation(a))
     sweep_ms = (time.perf_counter() - start) * 1000
     assert found == swept, "index and sweep disagree"
+    assert engine.markets["BTCUSDT"].mark_price == 59_400 * PRICE
     emit(
         "engine_liquidation_scan_ms",
         indexed_ms,

@@ -112,7 +112,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
             self.now = cmd.ts_ms
         out: list[Event] = []
         self.settle_due_funding(out)
-        blocked = self._mode_blocks(cmd)
+        blocked = None if self.mode is TradingMode.NORMAL else self._mode_blocks(cmd)
         if blocked is not None:
             out.append(blocked)
         else:
@@ -145,7 +145,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
     def _after(self, cmd: Command, out: list[Event]) -> None:
         tick_symbol = cmd.symbol if isinstance(cmd, IndexTick) else None
         for _ in range(MAX_LIQUIDATION_ROUNDS):
-            dirty = sorted(self.dirty)
+            dirty = list(self.dirty)  # index refresh is order-insensitive; liquidations below run sorted
             self.dirty.clear()
             check = {account_id for account_id in dirty if self.refresh_index(account_id)}
             if not self.config.auto_liquidate or self.mode is TradingMode.HALTED:

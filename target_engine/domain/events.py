@@ -107,7 +107,7 @@ class WalletChanged:
     asset: str
     delta: int
     balance: int
-    # DEPOSIT | WITHDRAW | REALIZED_PNL | FEE | FUNDING | ISOLATED_MARGIN | CLEARANCE | BANKRUPTCY
+    # DEPOSIT | WITHDRAW | TRADE (realized PnL - fee) | FUNDING | ISOLATED_MARGIN | CLEARANCE | BANKRUPTCY
     # | SOCIALIZED_LOSS
     reason: str
 

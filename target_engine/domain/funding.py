@@ -46,6 +46,11 @@ class FundingMixin(LedgerMixin):
     def settle_due_funding(self, out: list[Event]) -> None:
         if self.mode is TradingMode.HALTED:
             return
+        due = min(
+            (m.next_funding_ts for m in self.markets.values() if m.next_funding_ts is not None), default=None
+        )
+        if due is None or self.now < due:
+            return
         for symbol in sorted(self.markets):
             market = self.markets[symbol]
             while market.next_funding_ts is not None and self.now >= market.next_funding_ts:

@@ -102,10 +102,9 @@ class LedgerMixin(EngineState):
             transfer = initial_margin(opened * price, pos.leverage)
             self.credit(account, None, asset, -transfer, "ISOLATED_MARGIN", out)
             self.credit(account, pos, asset, transfer, "ISOLATED_MARGIN", out)
-        self.credit(account, pos, asset, realized, "REALIZED_PNL", out)
         if fee:
-            self.credit(account, pos, asset, -fee, "FEE", out)
             self.fees[asset] += fee
+        self.credit(account, pos, asset, realized - fee, "TRADE", out)  # realized PnL minus the fee
         if settle and closed and not opened:
             self.finish_close(account, pos, asset, closed, before, out)
         return realized

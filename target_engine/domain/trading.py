@@ -240,11 +240,10 @@ class TradingMixin(LedgerMixin):
         taker_rate = 0 if liquidation else inst.taker_fee
         accounts = self.accounts
         while order.remaining and levels:
-            key = levels.keys()[0]
+            key, level = levels.peekitem(0)
             price = key if buying else -key
             if (price > limit) if buying else (price < limit):
                 break
-            level = levels[key]
             for maker in list(level.values()):
                 if not order.remaining:
                     break
