@@ -168,12 +168,16 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
 
     # ---- state ----------------------------------------------------------------------------------
     def state_hash(self) -> str:
+        """sha256 of the canonical JSON of the snapshot without the fill history (cached until next apply)."""
         if self._hash is None:
-            blob = json.dumps(self.snapshot(), sort_keys=True, separators=(",", ":"))
+            blob = json.dumps(
+                snap.dump(self, with_history=False), separators=(",", ":")
+            )  # dicts built sorted
             self._hash = hashlib.sha256(blob.encode()).hexdigest()
         return self._hash
 
     def snapshot(self) -> dict[str, Any]:
+        """The whole state, JSON-safe (``Engine.restore(config, snapshot)`` rebuilds it)."""
         return snap.dump(self)
 
     @classmethod

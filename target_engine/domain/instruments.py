@@ -77,7 +77,7 @@ class EngineConfig:
     deficit_policy: DeficitPolicy = DeficitPolicy.ADL
     auto_liquidate: bool = True
     partial_liquidation: bool = True
-    fills_history: int = 200
+    fills_history: int = 100
     insurance_fund: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -205,6 +205,6 @@ def engine_config_from_dict(raw: object, **overrides: object) -> EngineConfig:
         deficit_policy=policy,
         auto_liquidate=bool(engine.get("auto_liquidate", True)),
         partial_liquidation=bool(engine.get("partial_liquidation", True)),
-        fills_history=_int(engine.get("fills_history", 200), "engine.fills_history"),
+        fills_history=_int(engine.get("fills_history", 100), "engine.fills_history"),
         insurance_fund=fund,
     )

@@ -1,25 +1,31 @@
-"""Whole-state snapshot to a canonical JSON-safe dict and back (books are rebuilt from open orders,
-whose insertion order equals their order-id order)."""
+"""Whole-state snapshot to a canonical JSON-safe dict and back.
+
+Books are rebuilt from open orders (their insertion order equals their order-id order). Orders and
+fills are encoded as positional lists to keep snapshots small. The per-account fill history is a query
+convenience: it is in the snapshot but not in the state hash (``dump(engine, with_history=False)``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .book import Order
 from .enums import MarginType, Side, TradingMode
 from .errors import ProgrammerError
-from .events import Fill, event_from_dict, event_to_dict
+from .events import Fill
 from .state import Account, Position
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-VERSION = 1
-_ORDER_FIELDS = (
+VERSION = 2
+ORDER_FIELDS = (
     "order_id",
     "client_order_id",
     "symbol",
+    "side",
     "order_type",
     "price",
     "qty",
@@ -32,6 +38,7 @@ _ORDER_FIELDS = (
     "filled_qty",
     "filled_cost",
 )
+FILL_FIELDS = tuple(f.name for f in dataclasses.fields(Fill))
 _MARKET_SCALARS = (
     "index_price",
     "index_ts",
@@ -45,52 +52,39 @@ _MARKET_SCALARS = (
 )
 
 
-def _order(order: Order) -> dict[str, Any]:
-    out = {name: getattr(order, name) for name in _ORDER_FIELDS}
-    out["side"] = order.side.value
+def _account(engine: Engine, acct: Account, with_history: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "wallets": dict(sorted(acct.wallets.items())),
+        "positions": {
+            s: [p.qty, p.cost, p.leverage, str(p.margin_type), p.isolated_margin, p.open_buy, p.open_sell]
+            for s, p in sorted(acct.positions.items())
+            if not p.is_idle() or p.leverage != engine.instruments[s].default_leverage
+        },
+        "orders": [
+            [*(getattr(o, f) for f in ORDER_FIELDS), o.client_order_id in acct.open_orders]
+            for o in sorted(acct.orders.values(), key=lambda o: o.order_id)
+        ],
+    }
+    if with_history:
+        out["fills"] = [[getattr(f, name) for name in FILL_FIELDS] for f in acct.fills]
     return out
 
 
-def dump(engine: Engine) -> dict[str, Any]:
-    accounts: dict[str, Any] = {}
-    for account_id in sorted(engine.accounts):
-        acct = engine.accounts[account_id]
-        accounts[account_id] = {
-            "wallets": dict(sorted(acct.wallets.items())),
-            "positions": {
-                s: [
-                    p.qty,
-                    p.cost,
-                    p.leverage,
-                    p.margin_type.value,
-                    p.isolated_margin,
-                    p.open_buy,
-                    p.open_sell,
-                ]
-                for s, p in sorted(acct.positions.items())
-                if not p.is_idle() or p.leverage != engine.instruments[s].default_leverage
-            },
-            "orders": [
-                dict(_order(o), open=o.client_order_id in acct.open_orders)
-                for o in sorted(acct.orders.values(), key=lambda o: o.order_id)
-            ],
-            "outcomes": {cid: [event_to_dict(e) for e in evs] for cid, evs in sorted(acct.outcomes.items())},
-            "fills": [event_to_dict(f) for f in acct.fills],
-        }
+def dump(engine: Engine, *, with_history: bool = True) -> dict[str, Any]:
     markets: dict[str, Any] = {}
     for symbol in sorted(engine.markets):
         m = engine.markets[symbol]
         entry: dict[str, Any] = {name: getattr(m, name) for name in _MARKET_SCALARS}
         entry["basis_samples"] = [list(x) for x in m.basis_samples]
         entry["premium_samples"] = [list(x) for x in m.premium_samples]
-        entry["funding_history"] = list(m.funding_history)
+        entry["funding_history"] = [dict(sorted(h.items())) for h in m.funding_history]
         markets[symbol] = entry
     return {
         "version": VERSION,
         "seq": engine.last_seq,
         "now": engine.now,
         "started": engine.started,
-        "mode": engine.mode.value,
+        "mode": str(engine.mode),
         "next_order_id": engine.next_order_id,
         "next_trade_id": engine.next_trade_id,
         "insurance": dict(sorted(engine.insurance.items())),
@@ -98,7 +92,7 @@ def dump(engine: Engine) -> dict[str, Any]:
         "bad_debt": dict(sorted(engine.bad_debt.items())),
         "net_deposits": dict(sorted(engine.net_deposits.items())),
         "markets": markets,
-        "accounts": accounts,
+        "accounts": {a: _account(engine, engine.accounts[a], with_history) for a in sorted(engine.accounts)},
     }
 
 
@@ -107,7 +101,7 @@ def load(engine: Engine, data: dict[str, Any]) -> None:
         raise ProgrammerError("snapshot: unknown version or not a snapshot")
     try:
         _load(engine, data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ProgrammerError(f"snapshot: corrupt ({exc!r})") from None
 
 
@@ -140,7 +134,8 @@ def _load(engine: Engine, data: dict[str, Any]) -> None:
             acct.positions[symbol] = pos
             if qty:
                 engine.holders[symbol][account_id] = pos
-        for o in entry["orders"]:
+        for row in entry["orders"]:
+            o = dict(zip(ORDER_FIELDS, row, strict=False))
             order = Order(
                 o["order_id"],
                 account_id,
@@ -158,13 +153,10 @@ def _load(engine: Engine, data: dict[str, Any]) -> None:
             order.remaining, order.status = o["remaining"], o["status"]
             order.filled_qty, order.filled_cost = o["filled_qty"], o["filled_cost"]
             acct.orders[order.client_order_id] = order
-            if o["open"]:
+            if row[len(ORDER_FIELDS)]:
                 open_orders.append((acct, order))
-        acct.outcomes = {cid: [event_from_dict(e) for e in evs] for cid, evs in entry["outcomes"].items()}
-        for f in entry["fills"]:
-            fill = event_from_dict(f)
-            if isinstance(fill, Fill):
-                acct.fills.append(fill)
+        for row in entry.get("fills", ()):
+            acct.fills.append(Fill(*row))
         engine.accounts[account_id] = acct
     for acct, order in sorted(open_orders, key=lambda item: item[1].order_id):
         engine.books[order.symbol].add(order)

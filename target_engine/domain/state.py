@@ -11,7 +11,7 @@ from typing import Any
 
 from .book import Order, OrderBook
 from .enums import MarginType, TradingMode
-from .events import Event, Fill
+from .events import Fill
 from .instruments import EngineConfig, Instrument
 from .margin import initial_margin, maintenance_margin
 
@@ -56,7 +56,7 @@ class Position:
 
 
 class Account:
-    __slots__ = ("account_id", "fills", "open_orders", "orders", "outcomes", "positions", "wallets")
+    __slots__ = ("account_id", "fills", "open_orders", "orders", "positions", "wallets")
 
     def __init__(self, account_id: str, assets: tuple[str, ...], fills_history: int) -> None:
         self.account_id = account_id
@@ -64,7 +64,6 @@ class Account:
         self.positions: dict[str, Position] = {}
         self.orders: dict[str, Order] = {}  # client_order_id -> order (all, including finished)
         self.open_orders: dict[str, Order] = {}
-        self.outcomes: dict[str, list[Event]] = {}  # client_order_id -> events of the accepted placement
         self.fills: deque[Fill] = deque(maxlen=fills_history)
 
 

@@ -22,6 +22,22 @@ from .state import Account, Position
 from .units import RATE_SCALE
 
 
+def accepted_event(order: Order) -> OrderAccepted:
+    return OrderAccepted(
+        order.account,
+        order.client_order_id,
+        order.order_id,
+        order.symbol,
+        order.side,
+        order.order_type,
+        order.price,
+        order.qty,
+        order.time_in_force,
+        order.post_only,
+        order.reduce_only,
+    )
+
+
 def reject(cmd: PlaceOrder | CancelOrder, code: RejectCode, reason: str) -> list[Event]:
     return [OrderRejected(type(cmd).__name__, cmd.account, cmd.client_order_id, code.value, reason)]
 
@@ -60,7 +76,7 @@ class TradingMixin(LedgerMixin):
                 and previous.reduce_only == cmd.reduce_only
             )
             if same:
-                return list(account.outcomes.get(cid, []))
+                return [accepted_event(previous)]  # the original outcome: accepted, same order id
             return reject(cmd, RejectCode.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid!r} already used")
         problem = self.validate_order(account, cmd)
         if problem is not None:
@@ -94,21 +110,7 @@ class TradingMixin(LedgerMixin):
             cmd.ts_ms,
         )
         account.orders[cid] = order
-        out: list[Event] = [
-            OrderAccepted(
-                cmd.account,
-                cid,
-                order_id,
-                cmd.symbol,
-                cmd.side,
-                order.order_type,
-                cmd.price,
-                cmd.qty,
-                order.time_in_force,
-                cmd.post_only,
-                cmd.reduce_only,
-            )
-        ]
+        out: list[Event] = [accepted_event(order)]
         self.match(account, order, limit, out, liquidation=False)
         if order.remaining:
             if cmd.order_type is OrderType.LIMIT and cmd.time_in_force is TimeInForce.GTC:
@@ -116,7 +118,6 @@ class TradingMixin(LedgerMixin):
             else:
                 order.status = "EXPIRED"
                 out.append(OrderExpired(cmd.account, cid, cmd.symbol, order.remaining))
-        account.outcomes[cid] = out
         return out
 
     def validate_order(self, account: Account, cmd: PlaceOrder) -> tuple[RejectCode, str] | None:
