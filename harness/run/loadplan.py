@@ -18,19 +18,23 @@ from harness.scenario.model import Scenario
 PACING = (0.05, 0.15)
 
 
-def shape_steps(scenario: Scenario, run_time: float) -> tuple[Step, ...]:
-    """Stepped shape over ``[0, run_time)`` from the scenario's shape and its load spikes."""
+def shape_steps(scenario: Scenario, run_time: float, offset: float = 0.0) -> tuple[Step, ...]:
+    """Stepped shape over ``[0, run_time)`` from the scenario's shape and its load spikes, whose times
+    are on the scenario clock: ``offset`` is the scenario time at which Locust starts."""
     load = scenario.load
     spikes = [f for f in scenario.faults if f.kind == "load_spike"]
     if not load.shape and not spikes:
         return ()
-    bases = sorted(((s.at, s.users, s.spawn_rate) for s in load.shape), key=lambda x: x[0])
+    bases = sorted(((max(0.0, s.at - offset), s.users, s.spawn_rate) for s in load.shape),
+                   key=lambda x: x[0])
     if not bases or bases[0][0] > 0:
         bases.insert(0, (0.0, load.users, load.spawn_rate))
     points = {0.0, *(b[0] for b in bases)}
-    for f in spikes:
-        points.add(f.at)
-        points.add(f.end if f.end is not None else run_time)
+    spans = [(max(0.0, f.at - offset), (f.end - offset) if f.end is not None else run_time, f)
+             for f in spikes]
+    for at, end, _f in spans:
+        points.add(at)
+        points.add(end)
     cuts = [*sorted(p for p in points if 0 <= p < run_time), run_time]
     steps: list[Step] = []
     for start, end in itertools.pairwise(cuts):
@@ -38,16 +42,16 @@ def shape_steps(scenario: Scenario, run_time: float) -> tuple[Step, ...]:
             continue
         users, rate = next(((u, r) for at, u, r in reversed(bases) if at <= start),
                            (load.users, load.spawn_rate))
-        for f in spikes:
-            fend = f.end if f.end is not None else run_time
-            if f.at <= start < fend:
+        for fat, fend, f in spans:
+            if fat <= start < fend:
                 users = max(users, int(f.params["users"]))
                 rate = max(rate, float(f.params.get("spawn_rate", rate)))
         steps.append(Step(end - start, users, rate))
     return tuple(steps)
 
 
-def load_options(scenario: Scenario, host: str, out_dir: Path, run_id: str, run_time: float) -> LoadOptions:
+def load_options(scenario: Scenario, host: str, out_dir: Path, run_id: str, run_time: float, *,
+                 offset: float = 0.0) -> LoadOptions:
     load = scenario.load
     mix = dict(load.mix)
     config = LoadConfig(
@@ -56,7 +60,7 @@ def load_options(scenario: Scenario, host: str, out_dir: Path, run_id: str, run_
         seed=scenario.seed,
         accounts=load.accounts,
         mix=TaskMix(**{op: int(mix.get(op, 0)) for op in ("place", "cancel", "query", "deposit")}),
-        steps=shape_steps(scenario, run_time),
+        steps=shape_steps(scenario, run_time, offset),
         timeout_seconds=5.0,
         wait_min=PACING[0],
         wait_max=PACING[1],

@@ -29,6 +29,7 @@ from harness.slo.prometheus import PromClient
 from harness.stack.stack import Stack, start_stack
 
 TICK = 0.05
+STEADY_BEFORE_BUDGET = 20.0
 HARNESS_HISTORY = "history-harness.jsonl"
 
 
@@ -53,7 +54,8 @@ class Run:
         self.watcher: AlertWatcher | None = None
         self.faults: FaultDriver | None = None
         self.remediation: RemediationDriver | None = None
-        self.load_t0 = 0.0
+        self.load_t0 = 0.0  # the scenario clock's origin (monotonic); see _steady_before
+        self.load_started = 0.0
         self.fault_t: dict[str, float] = {}
         self._figures: dict[str, Any] = {}
         self._torn_down = False
@@ -83,7 +85,7 @@ class Run:
         self._heal_all()
         self._phase("heal", "end")
         self._steady_after()
-        self._figures["load_seconds"] = round(time.monotonic() - self.load_t0, 3)
+        self._figures["load_seconds"] = round(time.monotonic() - self.load_started, 3)
         del s
 
     def _up(self) -> None:
@@ -94,6 +96,7 @@ class Run:
             shutil.copyfile(s.source, self.folder.root / "scenario.yaml")
         spec = stack_spec(s, self.folder.root, self.folder.live_journal)
         t = time.monotonic()
+        self.load_t0 = t  # a CSV feed replays from its start: the scenario clock starts with the stack
         self.stack = start_stack(spec, install_handlers=False)
         self.server = MetricsServer(self.metrics.registry)
         self.stack.add_scrape_targets([("gameday", self.server.url)])
@@ -127,9 +130,10 @@ class Run:
         assert self.stack is not None
         s = self.scenario
         self._phase("load")
-        run_time = s.duration + self.after_budget + 15.0
+        run_time = s.duration + self.after_budget + 30.0
+        offset = self.elapsed() if self._csv_clock else 0.0
         options = load_options(s, self.stack.urls.api, self.folder.load_dir, load_run_id(self.run_id),
-                               run_time)
+                               run_time, offset=offset)
         problems = run_setup(self.stack.urls.api, options.config, s.setup, self.folder.load_dir,
                              options.config.run_id)
         if problems:
@@ -137,23 +141,36 @@ class Run:
         self.load = LoadRun(options).start()
         for i, pid in enumerate(self.load.pids):
             self.stack.supervisor.adopt(f"locust-{i}", pid, None, ("locust",))
-        self.load_t0 = time.monotonic()
+        self.load_started = time.monotonic()
+        if not self._csv_clock:
+            self.load_t0 = self.load_started
         urls = self.load.wait_exporters(timeout=20.0)
         self.stack.add_scrape_targets([("loadgen", u) for u in urls])
 
     def elapsed(self) -> float:
         return time.monotonic() - self.load_t0
 
+    @property
+    def _csv_clock(self) -> bool:
+        return self.scenario.stack.feed.csv is not None
+
     def _steady_before(self) -> bool:
+        """Poll the hypothesis until it holds (bounded). The scenario clock then starts (t = 0), unless
+        a CSV feed drives the timeline, whose clock started with the stack."""
         assert self.prom is not None
         s = self.scenario
         self._phase("steady_before")
         first = min((f.at for f in s.faults), default=s.duration / 2)
-        warm = min(3.0, max(0.5, first - 2.0))
-        while self.elapsed() < warm:
+        while time.monotonic() - self.load_started < 1.0:
             time.sleep(TICK)
-        deadline = time.monotonic() + max(0.5, first - self.elapsed() - 1.5)
+        if self._csv_clock:
+            deadline = self.load_t0 + max(self.elapsed() + 2.0, first - 1.5)
+        else:
+            deadline = time.monotonic() + STEADY_BEFORE_BUDGET
         ok, _ = hypothesis_round(self.prom, self.history, s.steady_state, "before", deadline=deadline)
+        if not self._csv_clock:
+            self.load_t0 = time.monotonic()
+        self._figures["steady_before_seconds"] = round(time.monotonic() - self.load_started, 3)
         self._phase("steady_before", "end" if ok else "fail")
         return ok
 
@@ -277,6 +294,11 @@ class Run:
         gateway = self.stack.urls.gateway
         if freeze and gateway:
             self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 0.0})
+        index_paused = False
+        if not freeze:  # the load is over: pause index ticks so the leader's seq stands still
+            with contextlib.suppress(Exception):
+                self.stack.toxiproxy.update_proxy("index", enabled=False)
+                index_paused = True
         try:
             snapshots.wait_seq_settled(self.http, engine, timeout=1.0)
             accounts = [f"acct-{i:04d}" for i in range(1, self.scenario.load.accounts + 1)]
@@ -285,6 +307,9 @@ class Run:
         finally:
             if freeze and gateway:
                 self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 1.0})
+            if index_paused:
+                with contextlib.suppress(Exception):
+                    self.stack.toxiproxy.update_proxy("index", enabled=True)
         snapshots.write_snapshot(self.folder.snapshots / name, snap)
 
     # -- teardown ------------------------------------------------------------------------------
@@ -320,8 +345,8 @@ class Run:
             self.watcher.stop()
         t = time.monotonic()
         if self.prom is not None:
-            if self.load_t0:
-                start = time.time() - (time.monotonic() - self.load_t0) - 5.0
+            if self.load_started:
+                start = time.time() - (time.monotonic() - self.load_started) - 5.0
                 with contextlib.suppress(Exception):
                     write_metrics(self.folder.root, collect_timeseries(self.prom, start, time.time(), 0.5))
             self.prom.close()

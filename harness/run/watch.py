@@ -30,6 +30,7 @@ class AlertWatcher:
         self._on_fire = on_fire
         self.first_fired: dict[str, float] = {}
         self.firing: set[str] = set()
+        self.fired_at: dict[str, list[float]] = {}
         self.errors = 0
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -58,6 +59,7 @@ class AlertWatcher:
             self.firing = set(firing)
             for name in new:
                 self.first_fired.setdefault(name, now)
+                self.fired_at.setdefault(name, []).append(now)
         for name in new:
             self._history.event("alert", t=now, name=name, state="firing", labels=firing[name].labels)
             if self._on_fire is not None:
@@ -68,8 +70,7 @@ class AlertWatcher:
     def fired_since(self, name: str, since: float) -> float | None:
         """The first time ``name`` was seen firing at or after ``since`` (None if not yet)."""
         with self._lock:
-            t = self.first_fired.get(name)
-        return t if t is not None and t >= since else None
+            return next((t for t in self.fired_at.get(name, ()) if t >= since), None)
 
     def is_firing(self, name: str) -> bool:
         with self._lock:

@@ -80,9 +80,15 @@ def test_metrics_server_serves_gameday_names() -> None:
     m = GamedayMetrics()
     m.fault_active.labels(fault="f1", kind="toxic").set(1)
     m.rollbacks.inc()
-    with MetricsServer(m.registry) as server:
-        with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as resp:
-            body = resp.read().decode()
+    with MetricsServer(m.registry) as server, \
+            urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as resp:
+        body = resp.read().decode()
     assert 'gameday_fault_active{fault="f1",kind="toxic"} 1.0' in body
     assert "gameday_rollbacks_total 1.0" in body
     assert "gameday_admission_fraction 1.0" in body
+
+
+def test_spikes_shift_with_the_scenario_clock_offset() -> None:
+    s = load_scenario(SCENARIOS / "okex-2018-liquidation.yaml")
+    steps = shape_steps(s, 50.0, offset=5.0)
+    assert [(st.duration, st.users) for st in steps] == [(10.0, 10), (10.0, 30), (30.0, 10)]

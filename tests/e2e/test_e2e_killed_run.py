@@ -1,0 +1,61 @@
+"""A SIGKILLed run leaves its processes and faults behind; `gameday heal --all` cleans up everything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chaos.nemesis import FaultLedger
+from harness.stack.state import is_same_process, read_state
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_killed_run_leaves_nothing_running_after_heal_all(tmp_path: Path) -> None:
+    if shutil.which("prometheus") is None:
+        pytest.skip("prometheus is not installed")
+    runs = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "harness.cli", "run", "latency-spike", "--profile", "ci",
+           "--runs-dir", str(runs), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def injected() -> bool:
+            ledgers = list(runs.glob("*/faults.jsonl"))
+            return bool(ledgers) and bool(FaultLedger(ledgers[0]).open_handles())
+
+        assert _wait_for(injected, 150), "the run never injected its fault"
+        run_dir = next(runs.glob("*/faults.jsonl")).parent
+        entries = read_state(run_dir)
+        names = {e.name for e in entries}
+        assert {"engine-blue", "engine-green", "gateway", "chaos-proxy", "prometheus"} <= names
+        assert any(n.startswith("locust") for n in names)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert any(is_same_process(e) for e in entries)  # the children outlive their owner
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    heal = subprocess.run([sys.executable, "-m", "harness.cli", "heal", "--all", "--runs-dir", str(runs)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert heal.returncode == 0, heal.stdout + heal.stderr
+    assert "healed" in heal.stdout
+    assert _wait_for(lambda: not any(is_same_process(e) for e in entries), 20)
+    assert FaultLedger(run_dir / "faults.jsonl").open_handles() == []
+    assert read_state(run_dir) == []
