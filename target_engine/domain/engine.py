@@ -80,6 +80,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         self.next_trade_id = 1
         self.dirty = set()
         self.band_cache = {}
+        self.funding_due = None
         self.liq_index = LiquidationIndex(sorted(self.instruments), config.assets)
         self._hash: str | None = None
         self._handlers: dict[type, Callable[[Any], list[Event]]] = {

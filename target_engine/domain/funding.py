@@ -46,15 +46,19 @@ class FundingMixin(LedgerMixin):
     def settle_due_funding(self, out: list[Event]) -> None:
         if self.mode is TradingMode.HALTED:
             return
-        due = min(
-            (m.next_funding_ts for m in self.markets.values() if m.next_funding_ts is not None), default=None
-        )
+        due = self.funding_due
+        if due is None:
+            due = self.funding_due = min(
+                (m.next_funding_ts for m in self.markets.values() if m.next_funding_ts is not None),
+                default=None,
+            )
         if due is None or self.now < due:
             return
         for symbol in sorted(self.markets):
             market = self.markets[symbol]
             while market.next_funding_ts is not None and self.now >= market.next_funding_ts:
                 self.settle_interval(symbol, market, market.next_funding_ts, out)
+        self.funding_due = None
 
     def settle_interval(self, symbol: str, market: MarketState, funding_time: int, out: list[Event]) -> None:
         inst = self.instruments[symbol]

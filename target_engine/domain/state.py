@@ -120,6 +120,7 @@ class EngineState:
     next_trade_id: int
     dirty: set[str]
     started: bool
+    funding_due: int | None  # cached min(next_funding_ts); None = recompute
     band_cache: dict[str, tuple[int, tuple[int, int]]]
 
     # ---- margin figures -------------------------------------------------------------------------
