@@ -174,10 +174,8 @@ class PublicApi:
         node = self.node
         if self.leadership.corrupt:
             raise ApiError("NOT_READY", f"journal corrupt: {self.leadership.corrupt}", status=503)
-        if node.is_leader:
-            ok = node.journal_seq == node.applied_seq
-        else:
-            ok = self.leadership.lag() <= node.opts.standby_lag_budget
+        # leader: a batch in flight (applied, commit pending) is not "behind" -- the leader is the journal
+        ok = not node.stopping if node.is_leader else self.leadership.lag() <= node.opts.standby_lag_budget
         if not ok:
             raise ApiError("NOT_READY", "not caught up with the journal", status=503)
         return Response(200, {"status": "ready", "role": node.role.value, "seq": node.applied_seq})
