@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         for name in ("lease_ms", "inbound_limit", "margin_queue_limit", "snapshot_every", "clock_tick_ms"):
             if getattr(args, name) <= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive")
+        if not 0 <= args.port <= 65535:
+            raise ValueError("--port must be 0..65535")
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.admin_token:
             raise ValueError("--admin-token is required when binding a non-loopback host")
     except (ConfigError, ValueError, failpoints.FailpointSpecError) as exc:
@@ -96,4 +98,6 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(serve(opts, config, journal, args.host, args.port))
     except JournalCorruptError as exc:
         return _fail(str(exc), EXIT_CORRUPT)
+    except OSError as exc:  # e.g. the address is in use or cannot be bound
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     return 0
