@@ -120,7 +120,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
             out.extend(handler(cmd))
             if type(cmd) is SetTradingMode:
                 self.settle_due_funding(out)  # intervals missed while halted settle right away, in order
-        if self.dirty or type(cmd) is IndexTick:
+        if self.dirty or type(cmd) is IndexTick or type(cmd) is SetTradingMode:
             self._after(cmd, out)
         return out
 
@@ -144,7 +144,11 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         )
 
     def _after(self, cmd: Command, out: list[Event]) -> None:
+        """Refresh the liquidation index of touched accounts; with auto_liquidate, liquidate who must go
+        (touched accounts, index candidates of a ticked symbol, everyone after a mode change such as
+        the end of a halt, during which liquidations were paused)."""
         tick_symbol = cmd.symbol if isinstance(cmd, IndexTick) else None
+        all_symbols = isinstance(cmd, SetTradingMode)
         for _ in range(MAX_LIQUIDATION_ROUNDS):
             dirty = list(self.dirty)  # index refresh is order-insensitive; liquidations below run sorted
             self.dirty.clear()
@@ -156,6 +160,10 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
                 if inst is not None:
                     check |= self.liq_index.candidates(tick_symbol, inst.asset, self.mark_of(tick_symbol))
                 tick_symbol = None
+            if all_symbols:
+                for symbol, inst in self.instruments.items():
+                    check |= self.liq_index.candidates(symbol, inst.asset, self.mark_of(symbol))
+                all_symbols = False
             for account_id in sorted(check):
                 account = self.accounts.get(account_id)
                 if account is not None and self.liquidation_units(account):

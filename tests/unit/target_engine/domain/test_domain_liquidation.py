@@ -159,3 +159,19 @@ def test_margin_worker_api_when_auto_liquidation_is_off() -> None:
     assert of(r.do(Liquidate(account="alice")), LiquidationSkipped)
     assert not r.engine.needs_liquidation("alice")
     check_invariants(r)
+
+
+def test_liquidations_paused_while_halted_run_when_trading_resumes() -> None:
+    from target_engine.domain import SetTradingMode, TradingMode
+
+    r = Run()
+    alice_long(r)
+    r.deposit("bid", "100000")
+    r.limit("bid", "BUY", "0.5", "58200", "b1")
+    r.do(SetTradingMode(mode=TradingMode.HALTED, reason="incident"))
+    assert of(r.index("BTCUSDT", "58250"), LiquidationStarted) == []
+    assert r.engine.needs_liquidation("alice")
+    events = r.do(SetTradingMode(mode=TradingMode.CANCEL_ONLY, reason="recovery"))
+    assert of(events, LiquidationStarted)[0].account == "alice"
+    assert not r.engine.needs_liquidation("alice")
+    check_invariants(r)
