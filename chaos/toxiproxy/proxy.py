@@ -18,6 +18,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from chaos.toxiproxy.delay_scheduler import DelayScheduler
 from chaos.toxiproxy.link import Link
 from chaos.toxiproxy.models import Stream, split_host_port
 from chaos.toxiproxy.response_order import ResponseOrder
@@ -66,6 +67,7 @@ class ProxyRuntime:
         self.toxics: dict[str, ToxicRecord] = {}
         self.connections: set[Connection] = set()
         self.stats = ProxyStats()
+        self.delays = DelayScheduler()  # shared by the timer-path links of every connection
         self._server: asyncio.Server | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
