@@ -18,7 +18,8 @@ from typing import Any
 from chaos.toxiproxy import errors as E
 from chaos.toxiproxy.errors import BadRequestError, ServerError, ToxiproxyError
 from chaos.toxiproxy.models import Stream, split_host_port
-from chaos.toxiproxy.proxy import ProxyRuntime, ToxicRecord
+from chaos.toxiproxy.proxy import ProxyRuntime
+from chaos.toxiproxy.records import ToxicRecord
 from chaos.toxiproxy.toxics import SCHEMAS
 from chaos.toxiproxy.toxics.schema import validate_toxicity
 

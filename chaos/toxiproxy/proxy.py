@@ -15,46 +15,15 @@ import contextlib
 import random
 import socket
 import struct
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from chaos.toxiproxy.delay_scheduler import DelayScheduler
 from chaos.toxiproxy.link import Link
 from chaos.toxiproxy.models import Stream, split_host_port
+from chaos.toxiproxy.records import ProxyStats, ToxicRecord
 from chaos.toxiproxy.response_order import ResponseOrder
 
 WRITE_HIGH_WATER = 1024 * 1024
-
-
-@dataclass
-class ProxyStats:
-    """Live counters read by /metrics."""
-
-    bytes: dict[Stream, int] = field(default_factory=lambda: {Stream.UPSTREAM: 0, Stream.DOWNSTREAM: 0})
-    connections_open: int = 0
-    connections_total: int = 0
-    http_errors: dict[int, int] = field(default_factory=dict)
-
-
-@dataclass
-class ToxicRecord:
-    """Server-side toxic: mutated in place by updates (``version`` bumps)."""
-
-    name: str
-    type: str
-    stream: Stream
-    toxicity: float
-    attributes: dict[str, Any]
-    version: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "attributes": dict(self.attributes),
-            "name": self.name,
-            "type": self.type,
-            "stream": self.stream.value,
-            "toxicity": self.toxicity,
-        }
 
 
 class ProxyRuntime:
