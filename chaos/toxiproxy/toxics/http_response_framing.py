@@ -88,17 +88,26 @@ class ResponseFramer:
             yield data[start:], False
 
     def _take_until(self, data: bytes, pos: int, sep: bytes, limit: int) -> tuple[bytes | None, int]:
-        """The text up to ``sep`` (excluded) across feeds, and the position after it; None if incomplete."""
-        held = len(self._partial)
-        joined = self._partial + data[pos:]
-        end = joined.find(sep)
-        if end < 0:
-            if len(joined) > limit:
-                self._state = _State.RAW
-            self._partial = joined
-            return None, len(data)
-        self._partial = b""
-        return joined[:end], pos + end + len(sep) - held
+        """The text up to ``sep`` (excluded) across feeds, and the position after it; None if incomplete.
+
+        Without a held partial line the search runs in ``data`` itself (no copy per line).
+        """
+        if not self._partial:
+            end = data.find(sep, pos)
+            if end >= 0:
+                return data[pos:end], end + len(sep)
+            joined = data[pos:]
+        else:
+            held = len(self._partial)
+            joined = self._partial + data[pos:]
+            end = joined.find(sep)
+            if end >= 0:
+                self._partial = b""
+                return joined[:end], pos + end + len(sep) - held
+        if len(joined) > limit:
+            self._state = _State.RAW
+        self._partial = joined
+        return None, len(data)
 
     def _on_head(self, head: bytes) -> bool:
         parsed = _parse_status_head(head)
