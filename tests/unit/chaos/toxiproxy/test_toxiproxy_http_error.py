@@ -212,3 +212,26 @@ def test_injected_close_is_delivered_after_owed_responses_then_closes(api, http_
         data = recv_exactly(sock, 100_000)  # until the proxy closes
     assert data.startswith(b"HTTP/1.1 500") and data.count(b"HTTP/1.1") == 1
     assert handler.requests_seen == 0
+
+
+def test_pipelined_mix_of_forwarded_and_injected_answers_in_request_order(api, http_upstream, proxy_to):
+    port, handler = http_upstream
+    proxy = proxy_to(port)
+    api.add_toxic(proxy.name, "http_error", {"rate": 0.5, "status": 503, "body": "{}"}, stream="upstream")
+    count = 60
+    with connect(proxy) as sock:
+        sock.sendall(b"".join(b"GET /r%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(count)))
+        reader = sock.makefile("rb")
+        bodies = []
+        for _ in range(count):
+            status = int(reader.readline().split()[1])
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            bodies.append((status, reader.read(length)))
+    forwarded = [i for i, (status, _) in enumerate(bodies) if status == 200]
+    for i, (status, body) in enumerate(bodies):
+        assert body == (f"ok:/r{i}:".encode() if status == 200 else b"{}")  # answer i is for request i
+    assert 0 < len(forwarded) < count
+    assert handler.requests_seen == len(forwarded)
