@@ -190,4 +190,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # `python -m harness.cli`: extension modules import `harness.cli` to register; let them find this one.
+    sys.modules.setdefault("harness.cli", sys.modules[__name__])
     sys.exit(main())
