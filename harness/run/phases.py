@@ -9,19 +9,18 @@ from typing import Any, TextIO
 
 from chaos.nemesis import FaultLedger
 from harness.history import HistoryWriter
-from harness.load.runner import LoadRun, merge_histories
-from harness.report.timeseries import collect_timeseries, write_metrics
+from harness.load.runner import LoadRun
 from harness.run import snapshots
+from harness.run.closing import close_run
 from harness.run.exporter import GamedayMetrics, MetricsServer
 from harness.run.faults import FaultDriver, FaultError
-from harness.run.folder import RunFolder, copy_journal, load_run_id, write_manifest
+from harness.run.folder import RunFolder, load_run_id, write_manifest
 from harness.run.http import Http
 from harness.run.loadplan import load_options
 from harness.run.progress import Progress, status_text
 from harness.run.remediation import RemediationDriver
 from harness.run.setup_phase import run_setup
 from harness.run.stackplan import leader_color, stack_spec
-from harness.run.targets import engine_roles
 from harness.run.watch import AlertWatcher, StopWatch, hypothesis_round
 from harness.scenario.model import RemediationAction, Scenario
 from harness.schedule import Action, build_schedule
@@ -57,7 +56,7 @@ class Run:
         self.load_t0 = 0.0  # the scenario clock's origin (monotonic); see _steady_before
         self.load_started = 0.0
         self.fault_t: dict[str, float] = {}
-        self._figures: dict[str, Any] = {}
+        self.extra_figures: dict[str, Any] = {}
         self._torn_down = False
         self._rps: float | None = None
         self._rps_at = 0.0
@@ -82,10 +81,10 @@ class Run:
             return
         self._main_loop()
         self._phase("heal")
-        self._heal_all()
+        self.heal_open_faults()
         self._phase("heal", "end")
         self._steady_after()
-        self._figures["load_seconds"] = round(time.monotonic() - self.load_started, 3)
+        self.extra_figures["load_seconds"] = round(time.monotonic() - self.load_started, 3)
         del s
 
     def _up(self) -> None:
@@ -112,7 +111,7 @@ class Run:
             self.remediation = RemediationDriver(s.remediation, s.ramp, leader_color(s), stack=self.stack,
                                                  prom_url=prom_url, history=self.history,
                                                  metrics=self.metrics, http=self.http)
-        self._figures["stack_up_seconds"] = round(time.monotonic() - t, 3)
+        self.extra_figures["stack_up_seconds"] = round(time.monotonic() - t, 3)
         self.progress.say("  " + "  ".join(f"{k}={v}" for k, v in self._urls().items()))
         self._phase("up", "end", urls=self._urls())
 
@@ -170,7 +169,7 @@ class Run:
         ok, _ = hypothesis_round(self.prom, self.history, s.steady_state, "before", deadline=deadline)
         if not self._csv_clock:
             self.load_t0 = time.monotonic()
-        self._figures["steady_before_seconds"] = round(time.monotonic() - self.load_started, 3)
+        self.extra_figures["steady_before_seconds"] = round(time.monotonic() - self.load_started, 3)
         self._phase("steady_before", "end" if ok else "fail")
         return ok
 
@@ -188,9 +187,9 @@ class Run:
             now = self.elapsed()
             if not pre_taken and first is not None and now >= first - 1.5:
                 t = time.monotonic()
-                self._snapshot("pre_fault.json", freeze=True)
+                self.snapshot("pre_fault.json", freeze=True)
                 self.load_t0 += time.monotonic() - t  # the scenario clock stands still meanwhile
-                self._figures["pre_fault_snapshot_seconds"] = round(time.monotonic() - t, 3)
+                self.extra_figures["pre_fault_snapshot_seconds"] = round(time.monotonic() - t, 3)
                 pre_taken = True
                 continue
             for action in schedule.due(last, now):
@@ -252,7 +251,7 @@ class Run:
         if self.remediation is not None:
             self.remediation.abort(f"stop condition {name}")
             self.remediation.join(10.0)
-        self._heal_all()
+        self.heal_open_faults()
 
     def _render(self, now: float) -> None:
         rem = self.remediation
@@ -267,7 +266,7 @@ class Run:
                            admission=rem.state.admission if rem else 1.0)
         self.progress.line(text)
 
-    def _heal_all(self) -> None:
+    def heal_open_faults(self) -> None:
         if self.faults is not None:
             errors = self.faults.heal_all()
             if errors:
@@ -283,90 +282,20 @@ class Run:
                                  deadline=deadline)
         self._phase("steady_after", "end" if ok else "fail")
 
-    def _snapshot(self, name: str, freeze: bool) -> None:
-        if self.stack is None:
-            return
-        roles = engine_roles(self.stack, self.http)
-        leader = next((c for c, r in sorted(roles.items()) if r == "leader"), None)
-        if leader is None:
-            return
-        engine = self.stack.engine_url(leader)
-        gateway = self.stack.urls.gateway
-        if freeze and gateway:
-            self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 0.0})
-        index_paused = False
-        if not freeze:  # the load is over: pause index ticks so the leader's seq stands still
-            with contextlib.suppress(Exception):
-                self.stack.toxiproxy.update_proxy("index", enabled=False)
-                index_paused = True
-        try:
-            snapshots.wait_seq_settled(self.http, engine, timeout=1.0)
+    def snapshot(self, name: str, freeze: bool) -> None:
+        if self.stack is not None:
             accounts = [f"acct-{i:04d}" for i in range(1, self.scenario.load.accounts + 1)]
             accounts += sorted({a for a, _, _ in self.scenario.setup.deposits})
-            snap = snapshots.take_snapshot(self.http, engine, accounts)
-        finally:
-            if freeze and gateway:
-                self.http.call("PUT", f"{gateway}/admin/admission", {"fraction": 1.0})
-            if index_paused:
-                with contextlib.suppress(Exception):
-                    self.stack.toxiproxy.update_proxy("index", enabled=True)
-        snapshots.write_snapshot(self.folder.snapshots / name, snap)
+            snapshots.snapshot_leader(self.stack, self.http, accounts, self.folder.snapshots / name,
+                                      freeze=freeze)
 
     # -- teardown ------------------------------------------------------------------------------
     def teardown(self) -> None:
+        """Heal, stop load, final snapshot, metrics, stack; journal copy and merged history (once)."""
         if self._torn_down:
             return
         self._torn_down = True
-        steps: dict[str, float] = {}
-
-        def timed(name: str, t: float) -> None:
-            steps[name] = round(time.monotonic() - t, 3)
-
-        t = time.monotonic()
-        self._heal_all()
-        timed("heal", t)
-        if self.remediation is not None:
-            self.remediation.abort("run ending")
-            self.remediation.join(10.0)
-            self._figures["remediation_errors"] = self.remediation.errors
-            self.remediation.close()
-        t = time.monotonic()
-        if self.load is not None:
-            self.load.stop()
-        timed("load_stop", t)
-        t = time.monotonic()
-        if self.stack is not None and self.error is None:
-            try:
-                self._snapshot("final.json", freeze=False)
-            except Exception as exc:
-                self.history.event("phase", name="integrity", status="fail", error=f"final snapshot: {exc}")
-        timed("final_snapshot", t)
-        if self.watcher is not None:
-            self.watcher.stop()
-        t = time.monotonic()
-        if self.prom is not None:
-            if self.load_started:
-                start = time.time() - (time.monotonic() - self.load_started) - 5.0
-                with contextlib.suppress(Exception):
-                    write_metrics(self.folder.root, collect_timeseries(self.prom, start, time.time(), 0.5))
-            self.prom.close()
-        timed("metrics", t)
-        t = time.monotonic()
-        if self.stack is not None:
-            self.stack.stop()
-        if self.server is not None:
-            self.server.stop()
-        self.http.close()
-        timed("stack_stop", t)
-        t = time.monotonic()
-        problem = copy_journal(self.folder)
-        self.history.event("phase", name="report", status="start", journal_problem=problem)
-        self.history.close()
-        sources = sorted(self.folder.load_dir.glob("history-*.jsonl"))
-        self.folder.history.unlink(missing_ok=True)
-        merge_histories(sources, self.folder.history)
-        timed("journal_and_history", t)
-        self._figures["teardown_seconds"] = steps
+        self.extra_figures["teardown_seconds"] = close_run(self)
 
     def figures(self) -> dict[str, Any]:
-        return dict(self._figures)
+        return dict(self.extra_figures)

@@ -9,6 +9,7 @@ Writes the file atomically; never raises for HTTP problems.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.run.http import Http
+from harness.run.targets import engine_roles
+from harness.stack.stack import Stack
 
 ATTEMPTS = 3
 
@@ -80,3 +83,35 @@ def wait_seq_settled(http: Http, engine: str, timeout: float = 2.0, quiet: float
         elif time.monotonic() - since >= quiet:
             break
     return last
+
+
+def snapshot_leader(stack: Stack, http: Http, accounts: list[str], path: Path, *, freeze: bool) -> None:
+    """Snapshot the current leader's answers into ``path``.
+
+    ``freeze``: admission 0 at the gateway meanwhile (restored in ``finally``), for a snapshot under
+    load; otherwise (the load is over) the ``index`` proxy is disabled meanwhile so index ticks do not
+    move the seq. Nothing is written when no engine is the leader.
+    """
+    roles = engine_roles(stack, http)
+    leader = next((c for c, r in sorted(roles.items()) if r == "leader"), None)
+    if leader is None:
+        return
+    engine = stack.engine_url(leader)
+    gateway = stack.urls.gateway
+    if freeze and gateway:
+        http.call("PUT", f"{gateway}/admin/admission", {"fraction": 0.0})
+    index_paused = False
+    if not freeze:
+        with contextlib.suppress(Exception):
+            stack.toxiproxy.update_proxy("index", enabled=False)
+            index_paused = True
+    try:
+        wait_seq_settled(http, engine, timeout=1.0)
+        snap = take_snapshot(http, engine, accounts)
+    finally:
+        if freeze and gateway:
+            http.call("PUT", f"{gateway}/admin/admission", {"fraction": 1.0})
+        if index_paused:
+            with contextlib.suppress(Exception):
+                stack.toxiproxy.update_proxy("index", enabled=True)
+    write_snapshot(path, snap)
