@@ -15,6 +15,16 @@ from .instruments import Instrument
 from .units import RATE_SCALE
 
 _TOP = "\U0010ffff"
+MULTI = -(10**30)  # key of a multi-position cross pool entry (always re-checked)
+
+
+def long_key(lp: int) -> int:
+    """Index key of a long: liquidate when mark <= key (LP widened by 2 price units)."""
+    return lp + 2
+
+
+def short_key(lp: int) -> int:
+    return lp - 2
 
 
 def liquidation_key(inst: Instrument, qty: int, cost: int, wallet: int, mark_notional: int) -> int:
@@ -55,28 +65,38 @@ class LiquidationIndex:
         self.entries: dict[str, list[tuple[str, bool, int]]] = {}  # account -> (symbol|asset, long?, key)
 
     def clear(self, account: str) -> None:
-        for where, is_long, key in self.entries.pop(account, ()):
-            if key == _MULTI:
+        self._remove(account, self.entries.pop(account, []))
+
+    def _remove(self, account: str, entries: list[tuple[str, bool, int]]) -> None:
+        for where, is_long, key in entries:
+            if key == MULTI:
                 self.multi[where].discard(account)
             elif is_long:
                 self.longs[where].discard((key, account))
             else:
                 self.shorts[where].discard((key, account))
 
-    def add_position(self, account: str, symbol: str, is_long: bool, lp: int) -> int:
-        """File one position; returns its key (long: liquidate at mark <= key; short: mark >= key)."""
-        if is_long:
-            key = lp + 2
-            self.longs[symbol].add((key, account))
+    def replace(self, account: str, entries: list[tuple[str, bool, int]]) -> None:
+        """File the account's entries: (symbol, is_long, key) per position, (asset, True, MULTI) per
+        multi-position cross pool. Only the entries that changed touch the sorted lists."""
+        old = self.entries.get(account, [])
+        if old == entries:
+            return
+        self._remove(account, [e for e in old if e not in entries])
+        for entry in entries:
+            if entry in old:
+                continue
+            where, is_long, key = entry
+            if key == MULTI:
+                self.multi[where].add(account)
+            elif is_long:
+                self.longs[where].add((key, account))
+            else:
+                self.shorts[where].add((key, account))
+        if entries:
+            self.entries[account] = entries
         else:
-            key = lp - 2
-            self.shorts[symbol].add((key, account))
-        self.entries.setdefault(account, []).append((symbol, is_long, key))
-        return key
-
-    def add_multi(self, account: str, asset: str) -> None:
-        self.multi[asset].add(account)
-        self.entries.setdefault(account, []).append((asset, True, _MULTI))
+            self.entries.pop(account, None)
 
     def candidates(self, symbol: str, asset: str, mark: int) -> set[str]:
         found = {a for _, a in self.longs[symbol].irange((mark, ""), None)}
@@ -86,6 +106,3 @@ class LiquidationIndex:
 
     def size(self) -> int:
         return sum(len(v) for v in self.longs.values()) + sum(len(v) for v in self.shorts.values())
-
-
-_MULTI = -(10**30)

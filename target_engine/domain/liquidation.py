@@ -23,7 +23,7 @@ from .events import (
     LiquidationStep,
     OrderRejected,
 )
-from .liqindex import LiquidationIndex, liquidation_key
+from .liqindex import MULTI, LiquidationIndex, liquidation_key, long_key, short_key
 from .margin import bankruptcy_price, ceil_to, floor_to, maintenance_margin, tier_for
 from .markets import MarketsMixin
 from .state import Account, Position
@@ -42,30 +42,28 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
     def refresh_index(self, account_id: str) -> bool:
         """Re-file the account's liquidation prices; True if it may need liquidation at current marks."""
         index = self.liq_index
-        index.clear(account_id)
         account = self.accounts.get(account_id)
-        if account is None:
-            return False
-        live = [p for p in account.positions.values() if p.qty]
-        if not live:
+        live = [p for p in account.positions.values() if p.qty] if account is not None else []
+        if account is None or not live:
+            index.clear(account_id)
             return False
         instruments = self.instruments
-        cross: dict[str, list[int]] = {}  # asset -> [count, Σ uPnL, Σ MM]
+        cross: dict[str, list[int]] = {}  # asset -> [count, sum uPnL, sum MM]
+        entries: list[tuple[str, bool, int]] = []
         suspect = False
         for pos in live:
-            inst = instruments[pos.symbol]
-            mark = self.mark_of(pos.symbol)
-            notional = abs(pos.qty) * mark
             if pos.margin_type is CROSS:
+                inst = instruments[pos.symbol]
+                mark = self.mark_of(pos.symbol)
                 acc = cross.get(inst.asset)
                 if acc is None:
                     acc = cross[inst.asset] = [0, 0, 0]
                 acc[0] += 1
                 acc[1] += pos.qty * mark - pos.cost
-                acc[2] += maintenance_margin(inst, notional)
-        for asset, (count, upnl, mm) in cross.items():
+                acc[2] += maintenance_margin(inst, abs(pos.qty) * mark)
+        for asset, (count, upnl, mm) in sorted(cross.items()):
             if count > 1:
-                index.add_multi(account_id, asset)
+                entries.append((asset, True, MULTI))
                 if account.wallets[asset] + upnl <= mm:
                     suspect = True
         for pos in live:
@@ -78,9 +76,12 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
                 continue
             mark = self.mark_of(pos.symbol)
             lp = liquidation_key(inst, pos.qty, pos.cost, wallet, abs(pos.qty) * mark)
-            key = index.add_position(account_id, pos.symbol, pos.qty > 0, lp)
-            if (mark <= key) if pos.qty > 0 else (mark >= key):
+            is_long = pos.qty > 0
+            key = long_key(lp) if is_long else short_key(lp)
+            entries.append((pos.symbol, is_long, key))
+            if (mark <= key) if is_long else (mark >= key):
                 suspect = True
+        index.replace(account_id, entries)
         return suspect
 
     def accounts_to_liquidate(self, symbol: str | None = None) -> list[str]:
