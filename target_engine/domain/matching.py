@@ -1,0 +1,137 @@
+"""Resting, cancelling and matching orders (price-time priority, self-trade prevention, maker/taker fees)."""
+
+from __future__ import annotations
+
+from .book import Order
+from .enums import Side
+from .events import Event, Fill, OrderCanceled, OrderFilled
+from .ledger import LedgerMixin
+from .state import Account
+from .units import RATE_SCALE
+
+
+class MatchingMixin(LedgerMixin):
+    def rest(self, account: Account, order: Order) -> None:
+        assert order.price is not None
+        self.books[order.symbol].add(order)
+        account.open_orders[order.client_order_id] = order
+        pos = self.position(account, order.symbol)
+        if order.side is Side.BUY:
+            pos.open_buy += order.price * order.remaining
+        else:
+            pos.open_sell += order.price * order.remaining
+
+    def unrest(self, account: Account, order: Order) -> None:
+        assert order.price is not None
+        self.books[order.symbol].remove(order)
+        account.open_orders.pop(order.client_order_id, None)
+        pos = account.positions[order.symbol]
+        if order.side is Side.BUY:
+            pos.open_buy -= order.price * order.remaining
+        else:
+            pos.open_sell -= order.price * order.remaining
+
+    def cancel(self, account: Account, order: Order, reason: str, out: list[Event]) -> None:
+        self.unrest(account, order)
+        order.status = "CANCELED"
+        out.append(
+            OrderCanceled(account.account_id, order.client_order_id, order.symbol, order.remaining, reason)
+        )
+
+    def match(self, taker: Account, order: Order, limit: int, out: list[Event], *, liquidation: bool) -> None:
+        """Fill ``order`` against the book at prices no worse than ``limit`` (price-time priority)."""
+        book = self.books[order.symbol]
+        inst = self.instruments[order.symbol]
+        buying = order.side is Side.BUY
+        levels = book.asks if buying else book.bids
+        sign = 1 if buying else -1
+        taker_rate = 0 if liquidation else inst.taker_fee
+        accounts = self.accounts
+        while order.remaining and levels:
+            key, level = levels.peekitem(0)
+            price = key if buying else -key
+            if (price > limit) if buying else (price < limit):
+                break
+            for maker in list(level.values()):
+                if not order.remaining:
+                    break
+                maker_account = accounts[maker.account]
+                if maker.account == order.account:
+                    self.cancel(maker_account, maker, "SELF_TRADE_PREVENTION", out)
+                    continue
+                qty = min(order.remaining, maker.remaining)
+                if maker.reduce_only:
+                    held = maker_account.positions[maker.symbol].qty
+                    qty = min(qty, max(0, -held if maker.side is Side.BUY else held))
+                    if qty == 0:
+                        self.cancel(maker_account, maker, "REDUCE_ONLY", out)
+                        continue
+                self.execute(
+                    taker, order, maker_account, maker, price, qty, sign, taker_rate, liquidation, out
+                )
+            if key in levels and not levels[key]:
+                del levels[key]
+        if order.remaining == 0:
+            order.status = "FILLED"
+            out.append(OrderFilled(order.account, order.client_order_id, order.symbol))
+        elif order.filled_qty:
+            order.status = "PARTIALLY_FILLED"
+
+    def execute(
+        self,
+        taker: Account,
+        order: Order,
+        maker_account: Account,
+        maker: Order,
+        price: int,
+        qty: int,
+        sign: int,
+        taker_rate: int,
+        liquidation: bool,
+        out: list[Event],
+    ) -> None:
+        inst = self.instruments[order.symbol]
+        notional = price * qty
+        taker_fee = notional * taker_rate // RATE_SCALE
+        maker_fee = notional * inst.maker_fee // RATE_SCALE
+        trade_id = self.next_trade_id
+        self.next_trade_id = trade_id + 1
+        fill = Fill(
+            trade_id,
+            order.symbol,
+            price,
+            qty,
+            order.side,
+            taker.account_id,
+            order.client_order_id,
+            maker_account.account_id,
+            maker.client_order_id,
+            taker_fee,
+            maker_fee,
+            liquidation,
+        )
+        out.append(fill)
+        taker.fills.append(fill)
+        maker_account.fills.append(fill)
+        # maker leaves the book (by qty) first so its open-order margin shrinks consistently
+        pos = maker_account.positions[maker.symbol]
+        if maker.side is Side.BUY:
+            pos.open_buy -= price * qty
+        else:
+            pos.open_sell -= price * qty
+        maker.remaining -= qty
+        maker.filled_qty += qty
+        maker.filled_cost += notional
+        if maker.remaining == 0:
+            self.books[maker.symbol].remove(maker)
+            maker_account.open_orders.pop(maker.client_order_id, None)
+            maker.status = "FILLED"
+            out.append(OrderFilled(maker.account, maker.client_order_id, maker.symbol))
+        else:
+            maker.status = "PARTIALLY_FILLED"
+        order.remaining -= qty
+        order.filled_qty += qty
+        order.filled_cost += notional
+        self.markets[order.symbol].last_price = price
+        self.trade(taker, order.symbol, sign, qty, price, taker_fee, out, settle=not liquidation)
+        self.trade(maker_account, maker.symbol, -sign, qty, price, maker_fee, out)
