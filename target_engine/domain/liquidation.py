@@ -108,13 +108,20 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
                     f"unknown account {cmd.account!r}",
                 )
             ]
+        if cmd.symbol is not None and cmd.symbol not in self.instruments:
+            reason = f"unknown symbol {cmd.symbol!r}"
+            return [OrderRejected("Liquidate", cmd.account, None, RejectCode.UNKNOWN_SYMBOL.value, reason)]
         out: list[Event] = []
-        if not self.liquidate(account, out):
+        if not self.liquidate(account, out, cmd.symbol):
             out.append(LiquidationSkipped(cmd.account, "margin sufficient"))
         return out
 
-    def liquidate(self, account: Account, out: list[Event]) -> bool:
+    def liquidate(self, account: Account, out: list[Event], symbol: str | None = None) -> bool:
+        """Liquidate every unit under water (only the one holding ``symbol`` when given)."""
         units = self.liquidation_units(account)
+        if symbol is not None:
+            asset = self.instruments[symbol].asset
+            units = [u for u in units if u in (("isolated", symbol), ("cross", asset))]
         for kind, key in units:
             if kind == "isolated":
                 asset = self.instruments[key].asset

@@ -154,7 +154,10 @@ def test_margin_worker_api_when_auto_liquidation_is_off() -> None:
     assert of(events, LiquidationStarted) == []
     assert r.engine.needs_liquidation("alice")
     assert r.engine.accounts_to_liquidate("BTCUSDT") == ["alice"] == r.engine.accounts_to_liquidate()
-    done = r.do(Liquidate(account="alice"))
+    assert of(r.do(Liquidate(account="alice", symbol="BTCUSDC")), LiquidationSkipped)  # other pool
+    assert r.do(Liquidate(account="alice", symbol="NOPE"))[0].code == "UNKNOWN_SYMBOL"
+    assert r.do(Liquidate(account="ghost"))[0].code == "UNKNOWN_ACCOUNT"
+    done = r.do(Liquidate(account="alice", symbol="BTCUSDT"))
     assert of(done, LiquidationFinished) and "alice" in r.engine.accounts_touched(done)
     assert of(r.do(Liquidate(account="alice")), LiquidationSkipped)
     assert not r.engine.needs_liquidation("alice")
