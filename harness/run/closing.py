@@ -61,6 +61,7 @@ def close_run(run: Run) -> dict[str, float]:
     if run.server is not None:
         run.server.stop()
     run.http.close()
+    run.annotator.close()
     timed("stack_stop", t)
     t = time.monotonic()
     problem = copy_journal(run.folder)

@@ -20,6 +20,7 @@ from typing import Any
 from chaos import nemesis
 from chaos.nemesis import FaultLedger, Handle, NemesisContext, NemesisError
 from harness.history import HistoryWriter
+from harness.observability.grafana import GrafanaAnnotator
 from harness.run.exporter import GamedayMetrics
 from harness.run.http import Http
 from harness.run.targets import TargetError, pid_of, process_name, resolve_color
@@ -43,6 +44,7 @@ class ActiveFault:
     target: str
     restart: str | None = None  # supervisor process to restart on heal
     healed: bool = False
+    annotation: int | None = None
 
 
 @dataclass
@@ -53,6 +55,7 @@ class FaultDriver:
     metrics: GamedayMetrics
     http: Http
     admin_token: str | None = None
+    annotator: GrafanaAnnotator | None = None
     active: dict[str, ActiveFault] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -107,6 +110,8 @@ class FaultDriver:
                 raise FaultError(f"fault {spec.id}: {exc}") from None
             self.ledger.record_injected(handle)
             fault = ActiveFault(spec, now, handle, target, restart)
+        if self.annotator is not None:
+            fault.annotation = self.annotator.fault_window(spec.id, spec.kind, now, target=fault.target)
         with self._lock:
             self.active[spec.id] = fault
         self.metrics.fault_active.labels(fault=spec.id, kind=spec.kind).set(1)
@@ -134,6 +139,8 @@ class FaultDriver:
         if fault.restart and error is None:
             error = self._restart(fault.restart)
         self.metrics.fault_active.labels(fault=fault_id, kind=fault.spec.kind).set(0)
+        if self.annotator is not None and fault.annotation is not None:
+            self.annotator.close_fault_window(fault.annotation, time.time())
         fields: dict[str, Any] = {"id": fault_id, "action": "heal", "fault_kind": fault.spec.kind,
                                   "target": fault.target}
         if error:

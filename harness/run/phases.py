@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from chaos.nemesis import FaultLedger
 from harness.history import HistoryWriter
 from harness.load.runner import LoadRun
+from harness.observability.grafana import GrafanaAnnotator
 from harness.run import snapshots
 from harness.run.closing import close_run
 from harness.run.exporter import GamedayMetrics, MetricsServer
@@ -44,6 +45,7 @@ class Run:
         self.history = HistoryWriter(folder.load_dir / HARNESS_HISTORY, proc="gameday")
         self.metrics = GamedayMetrics()
         self.http = Http(timeout=3.0, token=admin_token)
+        self.annotator = GrafanaAnnotator(run_id=run_id)  # a no-op unless GRAFANA_URL is set
         self.error: str | None = None
         self.phase = "validate"
         self.stack: Stack | None = None
@@ -106,11 +108,12 @@ class Run:
         self.prom = PromClient(prom_url, timeout=2.0)
         self.watcher = AlertWatcher(prom_url, self.history, on_fire=self._on_alert).start()
         self.faults = FaultDriver(self.stack, FaultLedger(self.folder.ledger), self.history, self.metrics,
-                                  self.http, self.admin_token)
+                                  self.http, self.admin_token, self.annotator)
         if s.remediation.action is not RemediationAction.NONE:
             self.remediation = RemediationDriver(s.remediation, s.ramp, leader_color(s), stack=self.stack,
                                                  prom_url=prom_url, history=self.history,
-                                                 metrics=self.metrics, http=self.http)
+                                                 metrics=self.metrics, http=self.http,
+                                                 annotator=self.annotator)
         self.extra_figures["stack_up_seconds"] = round(time.monotonic() - t, 3)
         self.progress.say("  " + "  ".join(f"{k}={v}" for k, v in self._urls().items()))
         self._phase("up", "end", urls=self._urls())

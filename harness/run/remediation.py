@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from harness.deploy import controller as ctl
 from harness.history import HistoryWriter
+from harness.observability.grafana import GrafanaAnnotator
 from harness.run.exporter import GamedayMetrics
 from harness.run.http import Http
 from harness.scenario.model import RampSpec, Remediation, RemediationAction
@@ -36,7 +37,8 @@ class Endpoints:
 
 class RemediationDriver:
     def __init__(self, remediation: Remediation, ramp: RampSpec | None, active: str, *, stack: Stack,
-                 prom_url: str, history: HistoryWriter, metrics: GamedayMetrics, http: Http) -> None:
+                 prom_url: str, history: HistoryWriter, metrics: GamedayMetrics, http: Http,
+                 annotator: GrafanaAnnotator | None = None) -> None:
         self.remediation = remediation
         self.ramp = ramp
         self.config = (ctl.ControllerConfig.from_ramp(ramp, remediation.trading_modes) if ramp
@@ -46,6 +48,7 @@ class RemediationDriver:
         self.history = history
         self.metrics = metrics
         self.http = http
+        self.annotator = annotator
         self.prom = PromClient(prom_url, timeout=2.0)
         self.errors: list[str] = []
         self.started_at: float | None = None
@@ -95,6 +98,9 @@ class RemediationDriver:
             self.metrics.set_phase_gauge(ctl.phase_gauge(self.state))
             if tr.to_phase is ctl.Phase.ROLLING_BACK:
                 self.metrics.rollbacks.inc()
+            if self.annotator is not None:
+                self.annotator.deploy_step(tr.from_phase.value, tr.to_phase.value, tr.t, tr.reason,
+                                           admission=tr.admission, active=tr.active)
         return out
 
     def _run(self) -> None:
