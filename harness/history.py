@@ -284,17 +284,21 @@ class HistoryWriter:
         self.close()
 
 
-def classify_status(http_status: int | None, timed_out: bool = False) -> OpType:
-    """Map an HTTP outcome to ok/fail/info per INTERFACES.md.
+def classify_status(
+    http_status: int | None, timed_out: bool = False, code: str | None = None, body: Any = None
+) -> OpType:
+    """Map an HTTP outcome to ok/fail/info per INTERFACES.md — a thin front to the one classifier,
+    :func:`harness.load.outcome.classify` (imported lazily: that module imports this one).
 
-    2xx ⇒ ok; 400/404/409 and 503 (OVERLOADED, EXCESS_QUEUE_DEPTH, ADMISSION_REFUSED,
-    UPSTREAM_CONNECT_FAILED) ⇒ fail (definitely not executed); anything else (no status, timeout,
-    reset, other 5xx such as 502 UPSTREAM_FAILED) ⇒ info (outcome unknown).
+    2xx ⇒ ok; 4xx ⇒ fail; 503 ⇒ fail only with ``code`` (or ``body["code"]``) OVERLOADED,
+    EXCESS_QUEUE_DEPTH, ADMISSION_REFUSED or UPSTREAM_CONNECT_FAILED (definitely not executed); any
+    other 503 (e.g. injected by the http_error toxic), 502, 500, no status or a timeout ⇒ info
+    (outcome unknown).
     """
-    if timed_out or http_status is None:
+    from harness.load.outcome import classify
+
+    if timed_out:
         return OpType.INFO
-    if 200 <= http_status < 300:
-        return OpType.OK
-    if 400 <= http_status < 500 or http_status == 503:
-        return OpType.FAIL
-    return OpType.INFO
+    if body is None and code is not None:
+        body = {"code": code}
+    return classify(http_status, body).type

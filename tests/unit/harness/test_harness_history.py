@@ -74,8 +74,22 @@ def test_classify_status():
     assert classify_status(200) is OpType.OK
     assert classify_status(400) is OpType.FAIL
     assert classify_status(409) is OpType.FAIL
-    assert classify_status(503) is OpType.FAIL
+    assert classify_status(503) is OpType.INFO  # no code: e.g. injected by the http_error toxic
+    for code in ("OVERLOADED", "EXCESS_QUEUE_DEPTH", "ADMISSION_REFUSED", "UPSTREAM_CONNECT_FAILED"):
+        assert classify_status(503, code=code) is OpType.FAIL
+        assert classify_status(503, body={"code": code}) is OpType.FAIL
+    assert classify_status(503, code="SOMETHING_ELSE") is OpType.INFO
+    assert classify_status(502, code="UPSTREAM_FAILED") is OpType.INFO
     assert classify_status(502) is OpType.INFO
     assert classify_status(500) is OpType.INFO
     assert classify_status(None) is OpType.INFO
     assert classify_status(200, timed_out=True) is OpType.INFO
+
+
+def test_classify_status_is_the_load_classifier():
+    from harness.load.outcome import classify
+
+    for status in (None, 0, 200, 201, 400, 404, 409, 429, 500, 502, 503, 504):
+        for code in (None, "OVERLOADED", "ADMISSION_REFUSED", "NOT_LEADER", "X"):
+            body = {"code": code} if code else None
+            assert classify_status(status, body=body) is classify(status, body).type, (status, code)
