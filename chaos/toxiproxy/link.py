@@ -1,9 +1,7 @@
 """One direction of one proxied connection: the toxic pipeline between a reader and a writer.
 
 Fast path: with no toxic on the direction and nothing queued, bytes go from ``feed`` straight to
-the destination transport (no copy, no task). Timer path: when every enabled stage only delays,
-chunks wait in a deque and the proxy's ``DelayScheduler`` wakes the link when the oldest is due (no
-task, no timer handle per chunk). Otherwise chunks are queued with their arrival time
+the destination transport (no copy, no task). Otherwise chunks are queued with their arrival time
 and a consumer task (alive only while there is work) runs them through the enabled stages. The
 queue is bounded: past ``HIGH_WATER`` bytes the source socket stops being read until it drains.
 Closing the link (``close``) wakes every sleeping stage, cancels the consumer and stops stages;
@@ -18,7 +16,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chaos.toxiproxy.delay_scheduler import slot_of
 from chaos.toxiproxy.models import Stream
 from chaos.toxiproxy.toxics import TOXICS
 from chaos.toxiproxy.toxics.base import Chunk, Stage
@@ -49,11 +46,9 @@ class Link:
         # timer path: when every enabled stage only delays, chunks are scheduled with call_at
         self._mode = "direct"  # "direct" | "timed" | "pipeline"
         self._delays: list[Stage] = []
-        self._timed: deque[tuple[int, float, bytes]] = deque()  # (slot, arrival, data)
-        self._armed: int | None = None  # slot this link waits for in the proxy's DelayScheduler
-        self._last_slot = 0
-        self._backlogged = False
-        self._scheduler = conn.proxy.delays
+        self._timed: deque[tuple[asyncio.TimerHandle, Chunk]] = deque()
+        self._last_due = 0.0
+        self._backlogged = False  # reading paused because too much is queued here
         self._counter = conn.proxy.stats.bytes
         self.closed = False
 
@@ -67,7 +62,7 @@ class Link:
                 self._counter[self.stream] += len(data)
                 return
             if self._mode == "timed":
-                self._schedule(data, self._loop.time())
+                self._schedule(Chunk(data, self._loop.time()))
                 return
         self._queue.append(Chunk(data, self._loop.time()))
         self._queued += len(data)
@@ -86,47 +81,36 @@ class Link:
         self._queue.append(None)
         self._kick()
 
-    def _schedule(self, data: bytes, arrival: float) -> None:
-        due = arrival
+    def _schedule(self, chunk: Chunk) -> None:
+        due = chunk.arrival
         for stage in self._delays:
             due += stage.draw_delay()
-        slot = max(slot_of(max(due, arrival)), self._last_slot)  # not before arrival nor the previous
-        self._last_slot = slot
-        self._timed.append((slot, arrival, data))
-        if self._armed is None:
-            self._armed = slot
-            self._scheduler.wake_at(slot, self)
-        self._queued += len(data)
+        due = max(due, self._last_due, chunk.arrival)
+        self._last_due = chunk.due = due
+        self._timed.append((self._loop.call_at(due, self._timed_write), chunk))
+        self._queued += len(chunk.data)
         if self._queued > HIGH_WATER:
             self._backlogged = True
             self.conn.set_paused(self.stream, "backlog", True)
 
-    def release_due(self, slot: int) -> None:
-        """Scheduler wake-up: write every chunk due by ``slot`` (a stale wake-up does nothing)."""
-        if slot != self._armed or self.closed:
-            return
-        self._armed = None
-        timed = self._timed
-        written = 0
-        while timed and timed[0][0] <= slot:
-            data = timed.popleft()[2]
-            self.dest.write(data)
-            written += len(data)
-        self._counter[self.stream] += written
-        self._queued -= written
-        if self._backlogged and self._queued < LOW_WATER:
-            self._backlogged = False
-            self.conn.set_paused(self.stream, "backlog", False)
-        if timed:
-            self._armed = timed[0][0]
-            self._scheduler.wake_at(self._armed, self)
+    def _timed_write(self) -> None:
+        # timers fire in due order; always write the oldest pending chunk (ties keep FIFO)
+        if self._timed and not self.closed:
+            _, chunk = self._timed.popleft()
+            self._queued -= len(chunk.data)
+            if self._backlogged and self._queued < LOW_WATER:
+                self._backlogged = False
+                self.conn.set_paused(self.stream, "backlog", False)
+            self.dest.write(chunk.data)
+            self._counter[self.stream] += len(chunk.data)
 
     def _unschedule(self) -> None:
-        """Move timer-path chunks back to the front of the queue (chain changed or EOF)."""
-        self._armed = None
+        """Move timer-scheduled chunks back to the front of the queue (chain changed or EOF)."""
         while self._timed:
-            _, arrival, data = self._timed.pop()
-            self._queue.appendleft(Chunk(data, arrival))  # its bytes stay counted in _queued
+            handle, chunk = self._timed.pop()
+            handle.cancel()
+            chunk.due = chunk.arrival
+            self._queue.appendleft(chunk)  # its bytes stay counted in _queued
 
     def _kick(self) -> None:
         if self._task is None and self._queue:
@@ -262,7 +246,8 @@ class Link:
             return
         self.closed = True
         self._wake_all()
-        self._armed = None
+        for handle, _ in self._timed:
+            handle.cancel()
         self._timed.clear()
         if self._task is not None:
             self._task.cancel()

@@ -17,7 +17,6 @@ import socket
 import struct
 from typing import Any, cast
 
-from chaos.toxiproxy.delay_scheduler import DelayScheduler
 from chaos.toxiproxy.link import Link
 from chaos.toxiproxy.models import Stream, split_host_port
 from chaos.toxiproxy.records import ProxyStats, ToxicRecord
@@ -36,7 +35,6 @@ class ProxyRuntime:
         self.toxics: dict[str, ToxicRecord] = {}
         self.connections: set[Connection] = set()
         self.stats = ProxyStats()
-        self.delays = DelayScheduler()  # shared by the timer-path links of every connection
         self._server: asyncio.Server | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
