@@ -8,17 +8,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from harness.integrity import vocabulary
 from harness.integrity.journal_reader import EventRow, JournalData
 
-SETTLEMENT_ASSETS = ("USDT", "USDC", "BUSD", "USD")
 Key = tuple[str, str]  # (account, client_order_id) or (account, symbol)
 
 
-def settlement_asset(symbol: str) -> str:
-    for asset in SETTLEMENT_ASSETS:
-        if symbol.endswith(asset):
-            return asset
-    return symbol[-4:]
+def settlement_asset(symbol: str, journal: JournalData | None = None) -> str:
+    """The symbol's settlement asset per the journal's engine config (suffix guess without one)."""
+    return vocabulary.settlement_asset(symbol, vocabulary.symbol_assets(journal.config) if journal else None)
 
 
 @dataclass(frozen=True)
@@ -33,26 +31,31 @@ class FillRow:
     maker_fee: int
 
 
+def fills_of(e: EventRow) -> list[FillRow]:
+    """The fill in one ``Fill`` event as a FillRow (buyer and seller resolved from ``taker_side``)."""
+    p = e.payload
+    taker, maker = str(p.get("taker_account")), str(p.get("maker_account"))
+    buy = str(p.get("taker_side", "")).upper() == "BUY"
+    return [
+        FillRow(
+            e.seq,
+            str(p.get("symbol")),
+            int(p.get("price", 0)),
+            int(p.get("qty", 0)),
+            taker if buy else maker,
+            maker if buy else taker,
+            int(p.get("taker_fee", 0) or 0),
+            int(p.get("maker_fee", 0) or 0),
+        )
+    ]
+
+
 def fills(journal: JournalData, after: int = 0, upto: int | None = None) -> list[FillRow]:
-    out = []
+    out: list[FillRow] = []
     for e in journal.events_of("Fill"):
         if e.seq <= after or (upto is not None and e.seq > upto):
             continue
-        p = e.payload
-        taker, maker = str(p.get("taker_account")), str(p.get("maker_account"))
-        buy = str(p.get("taker_side", "")).upper() == "BUY"
-        out.append(
-            FillRow(
-                e.seq,
-                str(p.get("symbol")),
-                int(p.get("price", 0)),
-                int(p.get("qty", 0)),
-                taker if buy else maker,
-                maker if buy else taker,
-                int(p.get("taker_fee", 0)),
-                int(p.get("maker_fee", 0)),
-            )
-        )
+        out.extend(fills_of(e))
     return out
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from harness.integrity import ledger
 from harness.integrity.journal_reader import qty
 from harness.integrity.rundata import RunData
-from harness.integrity.verdict import CheckerResult, result, unknown
+from harness.integrity.verdict import CheckerResult, nothing_to_check, result, unknown
 
 NAME = "open_interest"
 
@@ -42,10 +42,7 @@ def check(run: RunData) -> CheckerResult:
         s: {"long": str(qty(long_oi[s])), "short": str(qty(short_oi[s]))}
         for s in sorted(set(long_oi) | set(short_oi))
     }
-    return result(
-        NAME,
-        failures,
-        {"symbols": len(details), "violations": len(failures)},
-        f"{len(details)} symbols checked",
-        details,
-    )
+    counts = {"symbols": len(details), "violations": len(failures)}
+    if not details and not failures:
+        return nothing_to_check(NAME, "no position was ever opened", details, counts)
+    return result(NAME, failures, counts, f"{len(details)} symbols checked", details)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from harness.history import Op, OpType
 from harness.integrity.rundata import RunData
-from harness.integrity.verdict import CheckerResult, result, unknown
+from harness.integrity.verdict import CheckerResult, nothing_to_check, result, unknown
 
 NAME = "orders"
 
@@ -34,8 +34,8 @@ def check(run: RunData) -> CheckerResult:
             outcome.setdefault(key, OpType.INFO)
         else:
             outcome[key] = op.type
-    if not invoked:
-        return unknown(NAME, "no place operations in the history")
+    if not run.history.ops:
+        return unknown(NAME, "no client operations in the history (history.jsonl missing or empty)")
     placed = {
         (str(c.payload.get("account")), str(c.payload.get("client_order_id")))
         for c in run.journal.commands_of("PlaceOrder")
@@ -72,6 +72,8 @@ def check(run: RunData) -> CheckerResult:
         "unknown_absent": absent,
         "journal_orders": len(placed),
     }
+    if not invoked and not placed:
+        return nothing_to_check(NAME, "no order was placed by any client or journaled", counts=counts)
     summary = (
         f"{counts['attempted']} attempted, {counts['acknowledged']} acknowledged: {len(lost)} lost, "
         f"{len(unexpected)} unexpected, {len(recovered)} recovered"

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from harness.integrity import (
     conservation,
     funding,
+    journal_check,
     open_interest,
     orders,
     positions,
@@ -17,6 +18,7 @@ from harness.integrity.rundata import RunData
 from harness.integrity.verdict import Checker, CheckerResult, Verdict
 
 CHECKERS: dict[str, Checker] = {
+    journal_check.NAME: journal_check.check,
     orders.NAME: orders.check,
     positions.NAME: positions.check,
     snapshot_positions.NAME: snapshot_positions.check,
@@ -26,12 +28,17 @@ CHECKERS: dict[str, Checker] = {
     statement.NAME: statement.check,
 }
 CHECKER_NAMES: tuple[str, ...] = tuple(CHECKERS)
+# Run even when a scenario names a subset: the others' evidence is only as good as the journal copy.
+ALWAYS: tuple[str, ...] = (journal_check.NAME,)
 
 
 def run_checkers(run: RunData, names: Iterable[str] | None = None) -> list[CheckerResult]:
-    """Run the named checkers (default all); a checker that raises is reported UNKNOWN, never fatal."""
+    """Run the named checkers (default all; ALWAYS are added first); a checker that raises is reported
+    UNKNOWN, never fatal."""
+    chosen = list(names or CHECKER_NAMES)
+    chosen = [n for n in ALWAYS if n not in chosen] + chosen
     out = []
-    for name in names or CHECKER_NAMES:
+    for name in chosen:
         checker = CHECKERS.get(name)
         if checker is None:
             out.append(CheckerResult(name, Verdict.UNKNOWN, summary=f"unknown checker {name!r}"))

@@ -1,17 +1,20 @@
 """Positions and balances equal the pre-fault snapshot plus the fills (and wallet changes) after it.
 
 Compares snapshots/pre_fault.json + journal activity in (pre seq, final seq] with
-snapshots/final.json, per account present in both answers. UNKNOWN without both answers and seqs.
+snapshots/final.json, per account present in both answers. UNKNOWN when a fault was injected but
+an answer or its seq is missing; PASS with "nothing to check" when
+no fault was injected (no pre-fault snapshot is taken) or no account is in both answers.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from harness.history import EventKind
 from harness.integrity import ledger
 from harness.integrity.journal_reader import MONEY_SCALE, QTY_SCALE
 from harness.integrity.rundata import RunData
-from harness.integrity.verdict import CheckerResult, result, unknown
+from harness.integrity.verdict import CheckerResult, nothing_to_check, result, unknown
 
 NAME = "snapshot_positions"
 
@@ -20,11 +23,16 @@ def check(run: RunData) -> CheckerResult:
     j, pre, final = run.journal, run.pre_fault, run.final
     if j is None:
         return unknown(NAME, f"no journal: {run.journal_error}")
+    if pre is None and not run.history.events_of(EventKind.FAULT):
+        return nothing_to_check(NAME, "no fault was injected, so there is no pre-fault snapshot")
     if pre is None or final is None:
         return unknown(NAME, "needs snapshots/pre_fault.json and snapshots/final.json")
+    common = set(pre.accounts) & set(final.accounts)
+    if not common:
+        return nothing_to_check(NAME, "no account is in both the pre-fault and the final answers")
     failures: list[str] = []
     checked = 0
-    for account in sorted(set(pre.accounts) & set(final.accounts)):
+    for account in sorted(common):
         s0, s1 = pre.seq_of(account), final.seq_of(account)
         if s0 is None or s1 is None:
             continue

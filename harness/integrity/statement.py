@@ -14,7 +14,7 @@ from typing import Any
 from harness.history import EventKind, Op, OpType
 from harness.integrity import ledger
 from harness.integrity.rundata import RunData
-from harness.integrity.verdict import CheckerResult, result, unknown
+from harness.integrity.verdict import CheckerResult, nothing_to_check, result, unknown
 
 NAME = "statement"
 
@@ -58,7 +58,7 @@ def check(run: RunData) -> CheckerResult:
         return unknown(NAME, f"no journal: {run.journal_error}")
     t = interruption_time(run)
     if t is None:
-        return unknown(NAME, "no fault was injected: no interruption point")
+        return nothing_to_check(NAME, "no fault was injected, so there is no interruption point")
     seq = ledger.seq_at(run.journal, t)
     orders = order_status(run, seq)
     client: dict[tuple[str, str], str] = {}

@@ -59,3 +59,14 @@ def unknown(name: str, reason: str) -> CheckerResult:
 
 
 Checker = Callable[["RunData"], CheckerResult]
+
+
+def nothing_to_check(
+    name: str, reason: str, details: dict[str, Any] | None = None, counts: dict[str, int] | None = None
+) -> CheckerResult:
+    """PASS because the run genuinely holds nothing this checker could violate (the reason says why).
+
+    Distinct from :func:`unknown`, which means data the check needs is missing.
+    """
+    evidence = (f"nothing to check: {reason}",)
+    return CheckerResult(name, Verdict.PASS, counts or {}, evidence, reason, details or {})

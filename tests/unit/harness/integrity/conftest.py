@@ -44,6 +44,11 @@ class JournalBuilder:
         self.conn.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('engine_config', '{}')")
         self.conn.execute("INSERT INTO epochs VALUES (1, 'blue', 0, 1)")
 
+    def set_config(self, config):
+        """The engine config the journal was created with (meta ``engine_config``)."""
+        self.conn.execute("UPDATE meta SET value = ? WHERE key = 'engine_config'", (json.dumps(config),))
+        self.conn.commit()
+
     def command(self, kind, events=(), ts_ms=None, **payload):
         self.seq += 1
         seq, ts = self.seq, ts_ms if ts_ms is not None else 1000 * self.seq

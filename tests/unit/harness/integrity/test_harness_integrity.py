@@ -21,8 +21,7 @@ def place_ops(w, account, coid, outcome):
 
 
 def check(run_dir, name):
-    [res] = run_checkers(load_run(run_dir), [name])
-    return res
+    return {r.name: r for r in run_checkers(load_run(run_dir), [name])}[name]
 
 
 def write_answers(run_dir, name, seq, accounts):
@@ -71,10 +70,20 @@ def test_orders_unknown_without_data(run_dir, history):
     assert res.verdict is Verdict.UNKNOWN and "no journal" in res.summary
 
 
-def test_orders_unknown_without_place_ops(run_dir, journal, history):
-    journal.place("a1", "c1")
+def test_orders_nothing_to_check_without_place_ops(run_dir, journal, history):
+    journal.deposit("a1", 10)
     history.op("invoke", "query", account="a1")
-    assert check(run_dir, "orders").verdict is Verdict.UNKNOWN
+    res = check(run_dir, "orders")
+    assert res.verdict is Verdict.PASS and res.evidence[0].startswith("nothing to check")
+    journal.place("a1", "c1")  # journaled, never sent by any client
+    res = check(run_dir, "orders")
+    assert res.verdict is Verdict.FAIL and res.counts["unexpected"] == 1
+
+
+def test_orders_unknown_with_an_empty_history(run_dir, journal):
+    journal.place("a1", "c1")
+    res = check(run_dir, "orders")
+    assert res.verdict is Verdict.UNKNOWN and "history" in res.summary
 
 
 # ---- positions, snapshots, conservation, open interest ----------------------------------------
@@ -117,7 +126,7 @@ def test_positions_journal_inconsistency_fails_even_without_answers(run_dir, jou
     assert res.verdict is Verdict.FAIL and "PositionChanged" in res.evidence[0]
 
 
-def test_snapshot_plus_fills_equals_final(run_dir, journal):
+def test_snapshot_plus_fills_equals_final(run_dir, journal, history):
     pre_seq = journal.deposit("a", 1000)
     journal.deposit("b", 1000)
     s = journal.trade("a", "b", qty=1, buyer_pos=1, seller_pos=-1, buyer_cost=100, seller_cost=-100)
@@ -133,7 +142,10 @@ def test_snapshot_plus_fills_equals_final(run_dir, journal):
     write_answers(run_dir, "final", s, {"a": {"wallets": {"USDT": "1000"}, "positions": []}})
     assert check(run_dir, "snapshot_positions").verdict is Verdict.FAIL
     (run_dir / "snapshots" / "pre_fault.json").unlink()
-    assert check(run_dir, "snapshot_positions").verdict is Verdict.UNKNOWN
+    res = check(run_dir, "snapshot_positions")  # no fault, no pre-fault snapshot: nothing to compare
+    assert res.verdict is Verdict.PASS and "no fault" in res.summary
+    history.event("fault", id="f", action="inject")
+    assert check(run_dir, "snapshot_positions").verdict is Verdict.UNKNOWN  # the snapshot is missing
 
 
 def test_conservation_with_fees_and_open_positions(run_dir, journal):
@@ -157,7 +169,7 @@ def test_conservation_with_fees_and_open_positions(run_dir, journal):
             ),
             (
                 "WalletChanged",
-                {"account": "a", "asset": "USDT", "delta": -1 * M, "balance": 999 * M, "reason": "FEE"},
+                {"account": "a", "asset": "USDT", "delta": -1 * M, "balance": 999 * M, "reason": "TRADE"},
             ),
             (
                 "PositionChanged",
@@ -193,7 +205,7 @@ def test_conservation_with_fees_and_open_positions(run_dir, journal):
                     "asset": "USDT",
                     "delta": -10 * M,
                     "balance": 990 * M,
-                    "reason": "REALIZED_PNL",
+                    "reason": "TRADE",
                 },
             ),
             (
@@ -215,7 +227,7 @@ def test_conservation_with_fees_and_open_positions(run_dir, journal):
         [
             (
                 "WalletChanged",
-                {"account": "c", "asset": "USDT", "delta": 5 * M, "balance": 5 * M, "reason": "REALIZED_PNL"},
+                {"account": "c", "asset": "USDT", "delta": 5 * M, "balance": 5 * M, "reason": "TRADE"},
             )
         ],
     )
@@ -299,9 +311,12 @@ def test_statement_missing_acknowledged_order_fails(run_dir, journal, history):
     assert check(run_dir, "statement").verdict is Verdict.FAIL
 
 
-def test_statement_unknown_without_fault(run_dir, journal, history):
+def test_statement_nothing_to_check_without_fault(run_dir, journal, history):
     journal.place("a1", "c1")
-    assert check(run_dir, "statement").verdict is Verdict.UNKNOWN
+    res = check(run_dir, "statement")
+    assert res.verdict is Verdict.PASS and res.evidence == (
+        "nothing to check: no fault was injected, so there is no interruption point",
+    )
 
 
 # ---- journal reader and registry ----------------------------------------------------------------
@@ -330,4 +345,4 @@ def test_registry_runs_everything_and_survives_bad_records(run_dir, journal):
     assert [r.name for r in results] == list(CHECKER_NAMES)
     crashed = [r for r in results if "crashed" in r.summary]
     assert crashed and all(r.verdict is Verdict.UNKNOWN for r in crashed)
-    assert run_checkers(load_run(run_dir), ["nope"])[0].verdict is Verdict.UNKNOWN
+    assert run_checkers(load_run(run_dir), ["nope"])[-1].verdict is Verdict.UNKNOWN
