@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from harness.integrity import (
@@ -32,6 +33,18 @@ CHECKER_NAMES: tuple[str, ...] = tuple(CHECKERS)
 ALWAYS: tuple[str, ...] = (journal_check.NAME,)
 
 
+def _corruption_note(res: CheckerResult, run: RunData) -> CheckerResult:
+    """A FAIL on a corrupt journal copy says so first: its findings may only follow from the dropped tail."""
+    j = run.journal
+    if j is None or not j.corruption or res.name in ALWAYS or res.verdict is not Verdict.FAIL:
+        return res
+    note = (
+        f"note: the journal copy is corrupt ({j.corruption[0]}); records from there on are not trusted, "
+        "so the findings below may follow from the corruption (see the journal checker)"
+    )
+    return dataclasses.replace(res, evidence=(note, *res.evidence))
+
+
 def run_checkers(run: RunData, names: Iterable[str] | None = None) -> list[CheckerResult]:
     """Run the named checkers (default all; ALWAYS are added first); a checker that raises is reported
     UNKNOWN, never fatal."""
@@ -44,7 +57,7 @@ def run_checkers(run: RunData, names: Iterable[str] | None = None) -> list[Check
             out.append(CheckerResult(name, Verdict.UNKNOWN, summary=f"unknown checker {name!r}"))
             continue
         try:
-            out.append(checker(run))
+            out.append(_corruption_note(checker(run), run))
         except Exception as exc:  # a bad record must not kill the analysis
             out.append(
                 CheckerResult(

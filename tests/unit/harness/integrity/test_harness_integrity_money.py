@@ -227,3 +227,18 @@ def test_funding_no_crossing_is_nothing_to_check(run_dir, journal):
     journal.command("ClockTick", ts_ms=11 * HOUR - 5)
     res = check(run_dir, "funding")
     assert res.verdict is Verdict.PASS and "crossed no funding time" in res.evidence[0]
+
+
+def test_other_failures_on_a_corrupt_journal_say_so_first(run_dir, journal, history):
+    journal.place("a", "c1")
+    journal.place("a", "c2")
+    history.op("invoke", "place", account="a", client_order_id="c2")
+    history.op("ok", "place", account="a", client_order_id="c2", http_status=200)
+    history.op("invoke", "place", account="a", client_order_id="c1")
+    history.op("ok", "place", account="a", client_order_id="c1", http_status=200)
+    journal.conn.execute("UPDATE commands SET ts_ms = ts_ms + 1 WHERE seq = 2")
+    journal.conn.commit()
+    res = check(run_dir, "orders")
+    assert res.verdict is Verdict.FAIL
+    assert res.evidence[0].startswith("note: the journal copy is corrupt (commands: CRC mismatch at seq 2)")
+    assert "a/c2" in res.evidence[1]
