@@ -27,7 +27,12 @@ def summary(report: dict[str, Any]) -> str:
         lines.append(f"  deploy  {path}  (expected {ctl['expect']})")
     for name, c in report["checkers"].items():
         counts = ", ".join(f"{k}={v}" for k, v in c["counts"].items())
-        lines.append(f"  check   {MARK[c['verdict']]}  {name:<20} {counts or c['summary']}")
+        evidence = c.get("evidence") or []
+        vacuous = bool(evidence) and str(evidence[0]).startswith("nothing to check")
+        shown = c["summary"] if vacuous else counts or c["summary"]
+        lines.append(f"  check   {MARK[c['verdict']]}  {name:<20} {shown}")
+        if c["verdict"] != "pass" and evidence:
+            lines.append(f"          {'':<26}{str(evidence[0])[:160]}")
     for reason in report["reasons"][:10]:
         lines.append(f"  ! {reason}")
     lines.append(f"  exit {report['exit_code']}")

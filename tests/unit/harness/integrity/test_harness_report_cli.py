@@ -161,3 +161,25 @@ def test_registration_point():
         assert main(["hello", "--n", "1"]) == 1
     finally:
         COMMANDS.pop("hello")
+
+
+def test_terminal_shows_why_a_checker_passed_vacuously_or_failed():
+    from harness.report.terminal import summary
+
+    report = {
+        "scenario": "s", "run_id": "r", "seed": 1, "verdict": "fail", "detection": [],
+        "controller": {"transitions": []}, "reasons": [], "exit_code": 1,
+        "checkers": {
+            "funding": {
+                "verdict": "pass",
+                "counts": {"intervals": 0},
+                "summary": "the run crossed no funding time",
+                "evidence": ["nothing to check: the run crossed no funding time"],
+            },
+            "journal": {"verdict": "fail", "counts": {"problems": 1}, "summary": "x",
+                        "evidence": ["corrupt: events: CRC mismatch at seq 7 idx 2"]},
+        },
+    }
+    out = summary(report)
+    assert "funding              the run crossed no funding time" in out
+    assert "corrupt: events: CRC mismatch at seq 7 idx 2" in out
