@@ -21,6 +21,11 @@ def finish_reports(run_dir: Path, scenario: Scenario, run_id: str, error: str | 
     checkers = run_checkers(run, scenario.integrity.checkers or CHECKER_NAMES)
     report = build_report(scenario, run.history, checkers, run_id=run_id, error=error, manifest=run.manifest)
     report.setdefault("figures", {}).update(figures)
+    if error and error.startswith("interrupted"):
+        # An interrupted experiment decides nothing (Chaos Toolkit: "interrupted"); a detection that
+        # had no time to happen is not a failure.
+        report["reasons"] = [f"run {error}", *report.get("reasons", [])]
+        report["verdict"], report["exit_code"] = "unknown", 2
     if run.problems:
         report["problems"] = list(run.problems)
     write_reports(run_dir, report, run.history, scenario.report.formats)

@@ -22,9 +22,10 @@ from harness.run.progress import Progress, status_text
 from harness.run.remediation import RemediationDriver
 from harness.run.setup_phase import run_setup
 from harness.run.stackplan import leader_color, stack_spec
-from harness.run.watch import AlertWatcher, StopWatch, hypothesis_round
+from harness.run.watch import AlertWatcher, StopWatch, evaluate, hypothesis_round, record_round
 from harness.scenario.model import RemediationAction, Scenario
 from harness.schedule import Action, build_schedule
+from harness.slo.model import CheckStatus
 from harness.slo.prometheus import PromClient
 from harness.stack.stack import Stack, start_stack
 
@@ -183,7 +184,9 @@ class Run:
         schedule = build_schedule(s.faults, s.duration)
         first = schedule.first_start()
         stops = StopWatch(s.stop_conditions)
-        last, next_stop_check = -1.0, 0.0
+        last, next_stop_check, next_recovery_check = -1.0, 0.0, 0.0
+        last_inject = max((a.at for a in schedule.actions if a.action is Action.INJECT), default=None)
+        recovered = last_inject is None
         pre_taken = not s.integrity.snapshot_before_fault or first is None
         end = s.duration
         while True:
@@ -214,6 +217,9 @@ class Run:
                 if breached is not None:
                     self._stop_condition(breached.name, breached.value, breached.reason)
                     return
+            if not recovered and now > (last_inject or 0.0) and time.monotonic() >= next_recovery_check:
+                next_recovery_check = time.monotonic() + 0.5
+                recovered = self._recovery_round()
             self._render(now)
             if now >= end:
                 rem = self.remediation
@@ -222,6 +228,21 @@ class Run:
                     break
             time.sleep(TICK)
         self._phase("faults", "end")
+
+    def _recovery_round(self) -> bool:
+        """Once every fault is healed and remediation is over: one hypothesis round; a passing one is
+        recorded (phase after), so MTTR is measured when the steady state is back, not at the end."""
+        assert self.prom is not None and self.faults is not None
+        rem = self.remediation
+        if self.faults.open_ids() or (rem is not None and rem.started and not rem.done):
+            return False
+        probes = self.scenario.steady_state
+        results = evaluate(self.prom, probes)
+        if not all(r.status is CheckStatus.PASS for r in results):
+            return False
+        record_round(self.history, results, probes, "after", f"recovery-{time.time():.3f}")
+        self.extra_figures["recovered_at_seconds"] = round(self.elapsed(), 3)
+        return True
 
     def _maybe_remediate(self, now: float) -> None:
         rem, s = self.remediation, self.scenario

@@ -13,6 +13,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,9 @@ def take_snapshot(http: Http, engine: str, accounts: Iterable[str], budget: floa
     deadline = time.monotonic() + budget
     accounts = list(accounts)
     first = _seq(http, engine)
-    bodies = {}
-    for account in accounts:
-        reply = http.get(f"{engine}/v1/accounts/{account}")
-        if reply.ok:
-            bodies[account] = reply.body
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda a: (a, http.get(f"{engine}/v1/accounts/{a}")), accounts))
+    bodies = {a: r.body for a, r in replies if r.ok}
     if first is not None and first == _seq(http, engine):  # nothing moved: one seq for every account
         out.update(accounts=bodies, account_seqs=dict.fromkeys(bodies, first), seq=first)
         return out

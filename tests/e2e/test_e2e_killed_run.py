@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -63,3 +64,31 @@ def test_killed_run_leaves_nothing_running_after_heal_all(tmp_path: Path) -> Non
     assert _wait_for(lambda: not any(is_same_process(e) for e in entries), 20)
     assert FaultLedger(run_dir / "faults.jsonl").open_handles() == []
     assert read_state(run_dir) == []
+
+
+def test_sigterm_heals_stops_everything_and_still_reports(tmp_path: Path) -> None:
+    if shutil.which("prometheus") is None or not Path(GAMEDAY).exists():
+        pytest.skip("needs prometheus and the gameday console script")
+    runs = tmp_path / "runs"
+    cmd = [GAMEDAY, "run", "latency-spike", "--profile", "ci", "--runs-dir", str(runs), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def injected() -> bool:
+            ledgers = list(runs.glob("*/faults.jsonl"))
+            return bool(ledgers) and bool(FaultLedger(ledgers[0]).open_handles())
+
+        assert _wait_for(injected, 150), "the run never injected its fault"
+        run_dir = next(runs.glob("*/faults.jsonl")).parent
+        entries = read_state(run_dir)
+        os.kill(proc.pid, signal.SIGTERM)
+        code = proc.wait(timeout=90)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert code == 2  # interrupted: undecided
+    assert FaultLedger(run_dir / "faults.jsonl").open_handles() == []
+    assert not any(is_same_process(e) for e in entries)
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["verdict"] == "unknown" and "interrupted" in report["error"]
+    assert report["checkers"]["orders"]["counts"]["lost"] == 0

@@ -57,7 +57,9 @@ def test_latency_spike_detected_and_steady_state_back(run_ci: Any) -> None:
     assert report["verdict"] == "pass", _why(report)
     burn = _detection(report, "LatencySLOBurn")
     assert burn["within_budget"] and burn["mttr_seconds"] is not None
-    assert [h["result"] for h in report["hypothesis"] if h["phase"] == "after"] == ["pass", "pass"]
+    after = [h["result"] for h in report["hypothesis"] if h["phase"] == "after"]
+    assert len(after) >= 2 and set(after) == {"pass"}
+    assert burn["mttr_seconds"] < report["figures"]["load_seconds"]  # measured at recovery, not at the end
     _no_lost_orders(report)
 
 
