@@ -35,9 +35,17 @@ class _State(Enum):
 
 
 Event = tuple[object, ...]
+_CRLF = b"\r\n"
 
 
 class RequestFramer:
+    """Splits a request stream into events; state carries over between ``feed`` calls.
+
+    Parsing walks an offset through the bytes of one ``feed`` (no re-slicing of the remainder per
+    message), so a read holding N pipelined requests costs O(total bytes), not O(N * bytes); only an
+    incomplete tail is kept (one slice) for the next call.
+    """
+
     def __init__(self) -> None:
         self._buf = b""
         self._state = _State.HEAD
@@ -45,28 +53,33 @@ class RequestFramer:
 
     def feed(self, data: bytes) -> list[Event]:
         events: list[Event] = []
-        buf = self._buf + data
+        buf = self._buf + data if self._buf else bytes(data)
         self._buf = b""
-        while buf:
+        pos = 0
+        size = len(buf)
+        while pos < size:
             state = self._state
             if state is _State.RAW:
-                events.append(("raw", buf))
+                events.append(("raw", buf[pos:]))
                 return events
             if state is _State.HEAD:
-                buf = buf.lstrip(b"\r\n")
-                end = buf.find(b"\r\n\r\n")
+                while pos < size and buf[pos] in _CRLF:  # stray CRLF between requests is dropped
+                    pos += 1
+                if pos == size:
+                    break
+                end = buf.find(b"\r\n\r\n", pos)
                 if end < 0:
-                    if len(buf) > MAX_HEAD:
+                    if size - pos > MAX_HEAD:
                         self._state = _State.RAW
                         continue
-                    self._buf = buf
+                    self._buf = buf[pos:]
                     return events
-                raw_head, buf = buf[: end + 4], buf[end + 4 :]
+                raw_head = buf[pos : end + 4]
                 parsed = _parse_head(raw_head)
                 if parsed is None:
-                    self._state = _State.RAW
-                    buf = raw_head + buf
+                    self._state = _State.RAW  # pos unchanged: the head goes out raw too
                     continue
+                pos = end + 4
                 head, length, chunked = parsed
                 events.append(("head", raw_head, head))
                 if chunked:
@@ -75,48 +88,44 @@ class RequestFramer:
                     self._state, self._remaining = _State.BODY, length
                 else:
                     events.append(("end",))
-            elif state in (_State.BODY, _State.CHUNK_DATA):
-                take = buf[: self._remaining]
-                buf = buf[len(take) :]
-                self._remaining -= len(take)
-                events.append(("body", take))
+            elif state in (_State.BODY, _State.CHUNK_DATA, _State.CHUNK_CRLF):
+                stop = min(size, pos + self._remaining)
+                events.append(("body", buf[pos:stop]))
+                self._remaining -= stop - pos
+                pos = stop
                 if self._remaining == 0:
                     if state is _State.BODY:
                         self._state = _State.HEAD
                         events.append(("end",))
-                    else:
+                    elif state is _State.CHUNK_DATA:
                         self._state, self._remaining = _State.CHUNK_CRLF, 2
-            elif state is _State.CHUNK_CRLF:
-                take = buf[: self._remaining]
-                buf = buf[len(take) :]
-                self._remaining -= len(take)
-                events.append(("body", take))
-                if self._remaining == 0:
-                    self._state = _State.CHUNK_SIZE
+                    else:
+                        self._state = _State.CHUNK_SIZE
             else:  # CHUNK_SIZE or TRAILER: line based
-                nl = buf.find(b"\r\n")
+                nl = buf.find(b"\r\n", pos)
                 if nl < 0:
-                    if len(buf) > MAX_LINE:
+                    if size - pos > MAX_LINE:
                         self._state = _State.RAW
                         continue
-                    self._buf = buf
+                    self._buf = buf[pos:]
                     return events
-                line, buf = buf[:nl], buf[nl + 2 :]
-                events.append(("body", line + b"\r\n"))
+                line = buf[pos:nl]
+                events.append(("body", buf[pos : nl + 2]))
+                pos = nl + 2
                 if state is _State.TRAILER:
                     if not line:
                         self._state = _State.HEAD
                         events.append(("end",))
                     continue
                 try:
-                    size = int(line.split(b";", 1)[0].strip(), 16)
+                    chunk_size = int(line.split(b";", 1)[0].strip(), 16)
                 except ValueError:
                     self._state = _State.RAW
                     continue
-                if size == 0:
+                if chunk_size == 0:
                     self._state = _State.TRAILER
                 else:
-                    self._state, self._remaining = _State.CHUNK_DATA, size
+                    self._state, self._remaining = _State.CHUNK_DATA, chunk_size
         return events
 
 
