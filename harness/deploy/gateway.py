@@ -1,7 +1,8 @@
 """``python -m harness.deploy.gateway``: the blue-green gateway process.
 
     python -m harness.deploy.gateway --upstream blue=http://127.0.0.1:A --upstream green=http://127.0.0.1:B \\
-        --active blue [--host 127.0.0.1] [--port 0] [--admission 1.0] [--admin-token T]
+        --active blue [--host 127.0.0.1] [--port 0] [--admission 1.0] [--admin-token T] \
+        [--no-follow-leader]
 
 Binds the socket itself (so port 0 works and the real port is known), serves the ASGI app with
 uvicorn on that socket, prints ``LISTENING http://HOST:PORT`` once it accepts connections, and on
@@ -84,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pool-size", type=int, default=256)
     parser.add_argument("--keepalive-timeout", type=float, default=3.0,
                         help="seconds an idle upstream connection is kept (keep below the upstream's)")
+    parser.add_argument("--no-follow-leader", dest="follow_leader", action="store_false",
+                        help="pass 409 NOT_LEADER through: no retry on the leader, no route switch")
     return parser
 
 
@@ -114,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             upstreams=upstreams, active=args.active, admission=args.admission, admin_token=args.admin_token,
             connect_timeout=args.connect_timeout, upstream_timeout=args.upstream_timeout,
             pool_size=args.pool_size, keepalive_timeout=args.keepalive_timeout,
+            follow_leader=args.follow_leader,
         )
     except (RouteError, AdmissionError) as exc:
         print(f"gateway: error: {exc}", file=sys.stderr)

@@ -1,7 +1,9 @@
 """Admin API of the gateway: validate a request and apply it to the app's state.
 
 ``handle_admin(app, method, path, raw_body)`` returns an :class:`AdminOutcome`; nothing changes
-unless the whole request is valid. Errors carry stable codes: INVALID_JSON, INVALID_ROUTE,
+unless the whole request is valid. ``PUT /admin/route`` takes an optional ``"follow_leader": bool``
+(default true) next to ``active``/``weights``: see :mod:`harness.deploy.leader_follow`. Errors
+carry stable codes: INVALID_JSON, INVALID_ROUTE,
 INVALID_COLOR, UNKNOWN_COLOR, INVALID_WEIGHTS, INVALID_FRACTION, INVALID_UPSTREAM, NOT_FOUND,
 METHOD_NOT_ALLOWED. No I/O.
 """
@@ -55,7 +57,9 @@ def handle_admin(app: GatewayApp, method: str, path: str, raw: bytes) -> AdminOu
     try:
         body = _parse_json(raw)
         if path == "/admin/route":
+            follow = _pop_follow_leader(body)
             app.router.set_route(parse_route(body, set(app.upstreams)))
+            app.leader_follow.admin_set(follow)
         elif path == "/admin/admission":
             if not isinstance(body, Mapping) or set(body) != {"fraction"}:
                 raise AdmissionError('expected {"fraction": NUMBER between 0 and 1}')
@@ -67,6 +71,16 @@ def handle_admin(app: GatewayApp, method: str, path: str, raw: bytes) -> AdminOu
     except AdmissionError as exc:
         return _fail(400, exc.code, str(exc))
     return AdminOutcome(200, changed=True)
+
+
+def _pop_follow_leader(body: object) -> bool:
+    """``follow_leader`` (optional bool, default true) removed from a route body in place."""
+    if not isinstance(body, dict) or "follow_leader" not in body:
+        return True
+    follow = body.pop("follow_leader")
+    if not isinstance(follow, bool):
+        raise RouteError("INVALID_ROUTE", f"follow_leader must be true or false, got {follow!r}")
+    return follow
 
 
 def _update_upstreams(app: GatewayApp, body: object) -> None:

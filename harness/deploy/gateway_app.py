@@ -3,11 +3,13 @@
 Own routes: ``/healthz``, ``/metrics``, ``/admin/state`` (GET), ``/admin/route``,
 ``/admin/admission``, ``/admin/upstreams`` (PUT). Everything else is forwarded: admission first
 (refused: 503 ADMISSION_REFUSED + Retry-After, never sent upstream), then the router picks a color
-and the request (method, raw path, query, body, end-to-end headers) goes to it through one shared
-``aiohttp.ClientSession`` (keep-alive pool per upstream, created at lifespan startup, closed at
-shutdown). Upstream status, body and headers (Retry-After included) come back unchanged, with
+and the request (method, raw path, query, body, end-to-end headers as received) goes to it through
+one :class:`UpstreamPool` (keep-alive connections per upstream, created at lifespan startup, closed
+at shutdown). Upstream status, body and headers (Retry-After included) come back unchanged, with
 ``x-gateway-color`` added. Connect failures answer 503 UPSTREAM_CONNECT_FAILED (not executed);
-failures after the request was sent answer 502 UPSTREAM_FAILED (outcome unknown).
+failures after the request was sent answer 502 UPSTREAM_FAILED (outcome unknown). A 409
+NOT_LEADER naming another configured color is retried once there and may move the active route:
+see :mod:`harness.deploy.leader_follow`.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
-
-import aiohttp
-from yarl import URL
+from urllib.parse import urlsplit
 
 from harness.deploy.admission import Admitter
 from harness.deploy.gateway_admin import handle_admin
 from harness.deploy.gateway_metrics import GatewayMetrics
-from harness.deploy.routing import Router, parse_route, parse_upstreams
+from harness.deploy.leader_follow import LeaderFollow, not_leader_color
+from harness.deploy.routing import Route, Router, parse_route, parse_upstreams
+from harness.deploy.upstream_client import UpstreamError, UpstreamPool
 
 __all__ = ["GatewayApp", "GatewayConfig"]
 
@@ -36,9 +38,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 _HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
-    b"trailers", b"transfer-encoding", b"upgrade", b"host", b"content-length",
+    b"trailers", b"transfer-encoding", b"upgrade", b"host", b"content-length", b"expect",
 })
-_SKIP_AUTO = ("Accept-Encoding", "User-Agent", "Content-Type")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY = 8 * 1024 * 1024
 ADMIN_MAX_BODY = 64 * 1024
 
@@ -56,6 +58,7 @@ class GatewayConfig:
     pool_size: int = 256
     retry_after: int = 1
     keepalive_timeout: float = 3.0  # below the upstream's idle timeout (uvicorn: 5 s) to avoid stale reuse
+    follow_leader: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "upstreams", parse_upstreams(self.upstreams))
@@ -97,6 +100,19 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    host: str
+    port: int
+    host_line: bytes  # b"host: HOST:PORT\r\n"
+
+
+def _origin(url: str) -> _Origin:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None  # parse_upstreams checked it
+    return _Origin(parts.hostname, parts.port, f"host: {parts.netloc}\r\n".encode("latin-1"))
+
+
 class GatewayApp:
     """ASGI callable. One instance per gateway process; all state lives on its event loop."""
 
@@ -106,8 +122,10 @@ class GatewayApp:
         self.router = Router(parse_route({"active": config.active}, set(self.upstreams)))
         self.admitter = Admitter(config.admission)
         self.metrics = metrics or GatewayMetrics()
+        self.leader_follow = LeaderFollow(config.follow_leader)
         self.generation = 0
-        self.session: aiohttp.ClientSession | None = None
+        self.pool: UpstreamPool | None = None
+        self._origins: dict[str, _Origin] = {}
         self._publish_gauges()
 
     # -- ASGI entry ----------------------------------------------------------------------------
@@ -147,25 +165,16 @@ class GatewayApp:
                 return
 
     async def start(self) -> None:
-        """Create the upstream client session (needs the running loop)."""
-        if self.session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.config.pool_size,
-                limit_per_host=self.config.pool_size,
-                keepalive_timeout=self.config.keepalive_timeout,
-            )
-            timeout = aiohttp.ClientTimeout(
-                total=self.config.upstream_timeout, sock_connect=self.config.connect_timeout
-            )
-            self.session = aiohttp.ClientSession(
-                connector=connector, timeout=timeout, auto_decompress=False, skip_auto_headers=_SKIP_AUTO,
-                trust_env=False,
-            )
+        """Create the upstream pool (needs the running loop)."""
+        if self.pool is None:
+            self.pool = UpstreamPool(max_connections=self.config.pool_size,
+                                     connect_timeout=self.config.connect_timeout,
+                                     keepalive_timeout=self.config.keepalive_timeout)
 
     async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-            self.session = None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     # -- admin -------------------------------------------------------------------------------
     def _authorised(self, scope: Scope) -> bool:
@@ -200,6 +209,7 @@ class GatewayApp:
             "route": self.router.route.as_json(),
             "active": self.router.route.active,
             "admission": {"fraction": stats.fraction, "admitted": stats.admitted, "refused": stats.refused},
+            "leader_follow": self.leader_follow.as_json(self.router.route),
         }
 
     def _publish_gauges(self) -> None:
@@ -218,49 +228,75 @@ class GatewayApp:
             body = await _read_body(receive, MAX_BODY)
         except _BodyTooLarge:
             return _error(413, "REQUEST_TOO_LARGE", f"request body over {MAX_BODY} bytes")
+        route = self.router.route
         color = self.router.choose()
-        base = self.upstreams[color]
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        target = base + raw_path.decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-                   if k.lower() not in _HOP_BY_HOP]
-        client = scope.get("client")
-        if client:
-            headers.append(("X-Forwarded-For", str(client[0])))
+        method: str = scope["method"]
+        head, tail = _request_parts(scope, method, body)
+        answer, _ = await self._attempt(color, method, head, tail, body)
+        if not self.leader_follow.retries:
+            return answer
+        leader = not_leader_color(answer[0], answer[2])
+        if leader is None or leader == color or leader not in self.upstreams:
+            return answer
+        self.metrics.leader_retries.labels(color, leader).inc()
+        retried, reached = await self._attempt(leader, method, head, tail, body)
+        if reached and not_leader_color(retried[0], retried[2]) is None:
+            self._follow(route, color, leader)
+        return retried
+
+    def _follow(self, route: Route, tried: str, leader: str) -> None:
+        """Move the active route to ``leader`` when the policy allows (see leader_follow)."""
+        if self.leader_follow.may_switch(route) and self.router.switch_active(route, leader):
+            self.leader_follow.record(tried, leader)
+            self.metrics.leader_switches.labels(tried, leader).inc()
+            self.generation += 1
+            self._publish_gauges()
+
+    async def _attempt(
+        self, color: str, method: str, head: bytes, tail: bytes, body: bytes
+    ) -> tuple[Response, bool]:
+        """One upstream exchange with ``color``, counted and timed per color whatever its outcome;
+        also whether the upstream itself answered (False: the gateway's own 502/503)."""
         started = time.perf_counter()
-        status, out_headers, out_body = await self._send_upstream(
-            color, scope["method"], target, headers, body
-        )
-        self.metrics.duration.labels(color).observe(time.perf_counter() - started)
-        self.metrics.requests.labels(color, str(status)).inc()
-        return status, out_headers, out_body
+        answer, reached = await self._send_upstream(color, method, head, tail, body)
+        self.metrics.answered(color, answer[0], time.perf_counter() - started)
+        return answer, reached
 
     async def _send_upstream(
-        self, color: str, method: str, target: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Response:
-        assert self.session is not None, "GatewayApp.start() was not called"
+        self, color: str, method: str, head: bytes, tail: bytes, body: bytes
+    ) -> tuple[Response, bool]:
+        assert self.pool is not None, "GatewayApp.start() was not called"
         color_header = (b"x-gateway-color", color.encode())
-        sent = False
+        url = self.upstreams[color]
+        origin = self._origins.get(url)
+        if origin is None:
+            origin = self._origins[url] = _origin(url)
         try:
-            async with self.session.request(
-                method, URL(target, encoded=True), headers=headers, data=body or None,
-                allow_redirects=False,
-            ) as response:
-                sent = True
-                payload = await response.read()
-                out = [(k.lower(), v) for k, v in response.raw_headers if k.lower() not in _HOP_BY_HOP]
-                out.append((b"content-length", str(len(payload)).encode()))
-                out.append(color_header)
-                return response.status, out, payload
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            self.metrics.upstream_errors.labels(color, "connect").inc()
-            return _error(503, "UPSTREAM_CONNECT_FAILED", f"{color}: cannot connect: {exc}", [color_header])
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            self.metrics.upstream_errors.labels(color, "timeout").inc()
-            return _error(502, "UPSTREAM_FAILED", f"{color}: timed out {'reading' if sent else 'waiting'}"
-                          f" ({type(exc).__name__})", [color_header])
-        except aiohttp.ClientError as exc:
-            self.metrics.upstream_errors.labels(color, "failed").inc()
-            return _error(502, "UPSTREAM_FAILED", f"{color}: {type(exc).__name__}: {exc}", [color_header])
+            answer = await self.pool.request(origin.host, origin.port, head + origin.host_line + tail + body,
+                                             timeout=self.config.upstream_timeout,
+                                             head_only=method == "HEAD")
+        except UpstreamError as exc:
+            self.metrics.upstream_errors.labels(color, exc.kind).inc()
+            if exc.kind == "connect":
+                return _error(503, "UPSTREAM_CONNECT_FAILED", f"{color}: {exc}", [color_header]), False
+            return _error(502, "UPSTREAM_FAILED", f"{color}: {exc}", [color_header]), False
+        out = [(k, v) for k, v in answer.headers if k not in _HOP_BY_HOP]
+        out.append((b"content-length", str(len(answer.body)).encode()))
+        out.append(color_header)
+        return (answer.status, out, answer.body), True
+
+
+def _request_parts(scope: Scope, method: str, body: bytes) -> tuple[bytes, bytes]:
+    """The upstream request without its Host line: ``(request line, rest of the head)``."""
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    head = b"%s %s HTTP/1.1\r\n" % (method.encode("latin-1"), target)
+    lines = [k + b": " + v + b"\r\n" for k, v in scope["headers"] if k not in _HOP_BY_HOP]
+    client = scope.get("client")
+    if client:
+        lines.append(b"x-forwarded-for: %s\r\n" % str(client[0]).encode("latin-1"))
+    if body or method in _BODY_METHODS:
+        lines.append(b"content-length: %d\r\n" % len(body))
+    lines.append(b"\r\n")
+    return head, b"".join(lines)

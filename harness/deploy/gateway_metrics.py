@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["GatewayMetrics"]
@@ -10,7 +12,11 @@ _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 
 class GatewayMetrics:
-    """All gateway series in one registry; ``render()`` gives the /metrics body."""
+    """All gateway series in one registry; ``render()`` gives the /metrics body.
+
+    The per-request path goes through :meth:`answered`, which keeps the labelled children in dicts
+    (``labels()`` validates and locks on every call; the label sets here are few and fixed).
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -37,6 +43,28 @@ class GatewayMetrics:
             "gateway_upstream_errors", "Upstream failures by kind (connect|timeout|failed)",
             ("color", "kind"), registry=self.registry,
         )
+
+        self.leader_switches = Counter(
+            "gateway_leader_switches", "Active route switched to follow the leader (409 NOT_LEADER)",
+            ("from", "to"), registry=self.registry,
+        )
+        self.leader_retries = Counter(
+            "gateway_leader_retries", "Requests answered 409 NOT_LEADER and sent once more to the leader",
+            ("from", "to"), registry=self.registry,
+        )
+        self._requests: dict[tuple[str, int], Any] = {}
+        self._durations: dict[str, Any] = {}
+
+    def answered(self, color: str, status: int, seconds: float) -> None:
+        """One upstream attempt of ``color`` answered ``status`` after ``seconds``."""
+        counter = self._requests.get((color, status))
+        if counter is None:
+            counter = self._requests[(color, status)] = self.requests.labels(color, str(status))
+        counter.inc()
+        histogram = self._durations.get(color)
+        if histogram is None:
+            histogram = self._durations[color] = self.duration.labels(color)
+        histogram.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

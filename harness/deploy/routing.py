@@ -116,6 +116,13 @@ class Router:
         self.route = route
         self._current = {}
 
+    def switch_active(self, expected: Route, color: str) -> bool:
+        """Route everything to ``color`` if the route is still ``expected`` (identity); else no-op."""
+        if self.route is not expected or expected.active == color:
+            return False
+        self.set_route(Route.to_active(color))
+        return True
+
     def choose(self) -> str:
         route = self.route
         if route.mode is RouteMode.ACTIVE:
