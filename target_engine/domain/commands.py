@@ -175,17 +175,35 @@ _ENUM_FIELDS: dict[str, type[StrEnum]] = {
 }
 
 
+# Field names per command class, in declaration order (``dataclasses.fields`` is slow per call).
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in COMMAND_TYPES.values()
+}
+
+
 def with_sequence(cmd: Command, seq: int, ts_ms: int) -> Command:
     """The same command stamped by the sequencer."""
-    return dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
+    cls = type(cmd)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        return dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
+    kwargs = {name: getattr(cmd, name) for name in names}
+    kwargs["seq"] = seq
+    kwargs["ts_ms"] = ts_ms
+    stamped: Command = cls(**kwargs)
+    return stamped
 
 
 def command_to_dict(cmd: Command) -> dict[str, Any]:
     """JSON-safe dict with a ``"type"`` field; enums become their string values."""
-    out: dict[str, Any] = {"type": type(cmd).__name__}
-    for f in dataclasses.fields(cmd):
-        value = getattr(cmd, f.name)
-        out[f.name] = value.value if isinstance(value, StrEnum) else value
+    cls = type(cmd)
+    out: dict[str, Any] = {"type": cls.__name__}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cmd))
+    for name in names:
+        value = getattr(cmd, name)
+        out[name] = value.value if isinstance(value, StrEnum) else value
     return out
 
 

@@ -15,6 +15,10 @@ Interface (stable; the service builds on it):
 Order of work inside ``apply``: advance the clock; settle every funding interval the new timestamp
 crossed (not while halted); run the command; refresh the liquidation index of touched accounts; when
 ``auto_liquidate`` liquidate every account the command (fills, mark move, funding) put under water.
+With ``auto_liquidate`` off nothing reads the index inside ``apply``: touched accounts are only
+remembered and re-filed in one pass before the next lookup (``accounts_to_liquidate``), so a
+burst of orders (or a replay) pays for each account once, not once per command. The index is a
+pure function of the state, so when it is refreshed never changes an answer.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         self.next_order_id = 1
         self.next_trade_id = 1
         self.dirty = set()
+        self.index_pending = set()
         self.band_cache = {}
         self.funding_due = None
         self.liq_index = LiquidationIndex(sorted(self.instruments), config.assets)
@@ -120,7 +125,11 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
             out.extend(handler(cmd))
             if type(cmd) is SetTradingMode:
                 self.settle_due_funding(out)  # intervals missed while halted settle right away, in order
-        if self.dirty or type(cmd) is IndexTick or type(cmd) is SetTradingMode:
+        if not self.config.auto_liquidate:
+            if self.dirty:  # nothing is liquidated inside apply: re-file lazily, before the next lookup
+                self.index_pending |= self.dirty
+                self.dirty.clear()
+        elif self.dirty or type(cmd) is IndexTick or type(cmd) is SetTradingMode:
             self._after(cmd, out)
         return out
 
@@ -196,7 +205,9 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         for account_id in sorted(engine.accounts):
             engine.refresh_index(account_id)
         engine.dirty.clear()
+        engine.index_pending.clear()
         return engine
+
 
     @property
     def trading_mode(self) -> TradingMode:

@@ -288,10 +288,20 @@ EVENT_TYPES: dict[str, type[Any]] = {
 }
 
 
+# Field names per event class, in declaration order (``dataclasses.fields`` is slow per call).
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()
+}
+
+
 def event_to_dict(event: Event) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": type(event).__name__}
-    for f in dataclasses.fields(event):
-        out[f.name] = getattr(event, f.name)
+    cls = type(event)
+    out: dict[str, Any] = {"type": cls.__name__}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(event))
+    for name in names:
+        out[name] = getattr(event, name)
     return out
 
 

@@ -38,6 +38,15 @@ MAX_LIQUIDATION_STEPS = 64
 class LiquidationMixin(TradingMixin, MarketsMixin):
     liq_index: LiquidationIndex
 
+    def flush_index(self) -> None:
+        """Re-file the accounts touched since the last lookup (auto_liquidate off; see ``Engine.apply``)."""
+        pending = self.index_pending
+        if pending:
+            refresh = self.refresh_index
+            for account_id in pending:
+                refresh(account_id)
+            pending.clear()
+
     # ---- index ---------------------------------------------------------------------------------
     def refresh_index(self, account_id: str) -> bool:
         """Re-file the account's liquidation prices; True if it may need liquidation at current marks."""
@@ -86,6 +95,7 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
 
     def accounts_to_liquidate(self, symbol: str | None = None) -> list[str]:
         """Accounts that must be liquidated now (index lookup + exact check), sorted."""
+        self.flush_index()
         symbols = [symbol] if symbol is not None else sorted(self.instruments)
         found: set[str] = set()
         for sym in symbols:

@@ -118,7 +118,8 @@ class EngineState:
     now: int
     next_order_id: int
     next_trade_id: int
-    dirty: set[str]
+    dirty: set[str]  # accounts whose liquidation prices changed in this command
+    index_pending: set[str]  # auto_liquidate off: accounts to re-file before the next index lookup
     started: bool
     funding_due: int | None  # cached min(next_funding_ts); None = recompute
     band_cache: dict[str, tuple[int, tuple[int, int]]]

@@ -9,12 +9,13 @@ from target_engine.journal.errors import (
     SchemaMismatchError,
 )
 from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, SnapshotRow, canonical_json
-from target_engine.journal.schema import SCHEMA_VERSION, check_schema, connect
+from target_engine.journal.schema import SCHEMA_VERSION, Durability, check_schema, connect
 from target_engine.journal.store import Journal
 
 __all__ = [
     "SCHEMA_VERSION",
     "CommandRow",
+    "Durability",
     "EventRow",
     "FencedError",
     "FundingRow",

@@ -7,9 +7,25 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+_SORTED = orjson.OPT_SORT_KEYS
+
 
 def canonical_json(obj: Any) -> str:
-    """The exact JSON text stored in payload columns: sorted keys, no spaces, ASCII only."""
+    """The exact JSON text stored in payload columns: sorted keys, no spaces, ASCII only.
+
+    The definition is ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``.
+    orjson produces the same bytes whenever its output is printable ASCII (it escapes control
+    characters the same way); anything else (non-ASCII or DEL, which ``ensure_ascii`` escapes as
+    ``\\uXXXX``, integers beyond 64 bits, which orjson refuses) takes the ``json.dumps`` path.
+    """
+    try:
+        raw = orjson.dumps(obj, option=_SORTED)
+    except TypeError:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    if raw.isascii() and b"\x7f" not in raw:
+        return raw.decode("ascii")
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import sqlite3
+from enum import StrEnum
 from pathlib import Path
 
 from target_engine.journal.errors import SchemaMismatchError
 
 SCHEMA_VERSION = "1"
+
+
+class Durability(StrEnum):
+    """What a committed (acknowledged) batch survives; the SQLite ``synchronous`` level in WAL mode.
+
+    ``PROCESS``: ``synchronous=NORMAL``. COMMIT writes the batch into the WAL file (the OS page
+    cache) before it returns, without fsync; the WAL is fsynced at each checkpoint. A crash of the
+    engine process (SIGKILL, OOM kill, ``os._exit``) loses nothing acknowledged; an OS crash or power
+    loss may lose the batches since the last checkpoint (the file stays consistent: SQLite rolls
+    the WAL back to its last valid frame).
+    ``POWER``: ``synchronous=FULL``. COMMIT also fsyncs the WAL: acknowledged batches survive an OS
+    crash or power loss too, at the cost of one fsync per group commit.
+    """
+
+    PROCESS = "process"
+    POWER = "power"
+
+
+_SYNCHRONOUS = {Durability.PROCESS: "NORMAL", Durability.POWER: "FULL"}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -69,8 +89,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 """
 
 
-def connect(path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
-    """Open the journal file in WAL mode with FULL synchronous commits (durable on crash).
+def connect(path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 5000,
+            durability: Durability = Durability.POWER) -> sqlite3.Connection:
+    """Open the journal file in WAL mode; writers get the ``synchronous`` level of ``durability``.
 
     The connection is in autocommit mode (``isolation_level=None``): callers issue BEGIN/COMMIT
     themselves so one batch is exactly one transaction. Raises ``sqlite3.Error`` on I/O failure.
@@ -83,7 +104,7 @@ def connect(path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     if not readonly:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA synchronous={_SYNCHRONOUS[durability]}")
     return conn
 
 

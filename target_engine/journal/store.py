@@ -1,10 +1,12 @@
 """The journal writer: group-committed batches under a fencing epoch, lease, snapshots.
 
-One ``Journal`` owns one SQLite connection (WAL, synchronous=FULL). Every write runs inside
-``BEGIN IMMEDIATE`` (SQLite's single write lock), and batch appends re-read the lease inside that
-transaction: a writer whose epoch is no longer the lease's epoch gets ``FencedError`` and nothing is
-written. Failpoints ``journal.append`` (before the rows are inserted) and ``journal.fsync`` (before
-COMMIT) can delay or fail a batch; any failure rolls the whole batch back.
+One ``Journal`` owns one SQLite connection (WAL; ``synchronous`` per ``Durability``: NORMAL
+survives a process crash, FULL also an OS crash or power loss — see ``schema.Durability``).
+Every write runs inside ``BEGIN IMMEDIATE`` (SQLite's single write lock), and batch appends re-read
+the lease inside that transaction: a writer whose epoch is no longer the lease's epoch gets
+``FencedError`` and nothing is written. Failpoints ``journal.append`` (before the rows are inserted)
+and ``journal.fsync`` (before COMMIT) can delay or fail a batch; any failure rolls the whole batch
+back.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from chaos import failpoints
 from target_engine.journal import reader
 from target_engine.journal.errors import FencedError, LeaseHeldError
 from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, snapshot_crc
-from target_engine.journal.schema import connect, ensure_schema
+from target_engine.journal.schema import Durability, connect, ensure_schema
 
 
 class Journal:
     """Writer side of the journal file. Thread-safe through one lock (one writer thread at a time)."""
 
-    def __init__(self, path: str | Path, engine_config_json: str | None = None) -> None:
+    def __init__(self, path: str | Path, engine_config_json: str | None = None,
+                 durability: Durability = Durability.POWER) -> None:
         self.path = Path(path)
-        self.conn = connect(self.path)
+        self.durability = durability
+        self.conn = connect(self.path, durability=durability)
         ensure_schema(self.conn, engine_config_json)
         self._lock = threading.Lock()
 

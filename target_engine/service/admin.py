@@ -121,4 +121,4 @@ class AdminApi:
         self._auth(req)
         if not self.node.is_leader:
             raise not_leader(self.node.leader_color)
-        return Response(200, self.seq.snapshot_now())
+        return Response(200, await self.seq.snapshot())

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from target_engine.service.errors import ApiError
 from target_engine.service.metrics import EngineMetrics
 
@@ -107,10 +109,23 @@ class Router:
         raise ApiError("NOT_FOUND", f"no route {path}")
 
 
+_JSON_TYPE = b"application/json"
+
+
+def _json_bytes(obj: Any) -> bytes:
+    """Compact JSON; orjson unless it refuses the value (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
 def _encode(resp: Response) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    body = resp.raw if resp.raw is not None else json.dumps(resp.body, separators=(",", ":")).encode()
-    headers = [(b"content-type", resp.content_type.encode()), (b"content-length", str(len(body)).encode())]
-    headers.extend((k.lower().encode(), v.encode()) for k, v in resp.headers.items())
+    body = resp.raw if resp.raw is not None else _json_bytes(resp.body)
+    ctype = _JSON_TYPE if resp.content_type == "application/json" else resp.content_type.encode()
+    headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
+    if resp.headers:
+        headers.extend((k.lower().encode(), v.encode()) for k, v in resp.headers.items())
     return body, headers
 
 
@@ -140,11 +155,14 @@ class App:
             template = route.template
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
             body = await self._read_body(receive, headers)
-            try:
-                query = parse_qs(scope.get("query_string", b"").decode("utf-8"), keep_blank_values=True,
-                                 strict_parsing=False, max_num_fields=20)
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError("INVALID_FIELD", "malformed query string") from None
+            raw_query = scope.get("query_string", b"")
+            query: dict[str, list[str]] = {}
+            if raw_query:
+                try:
+                    query = parse_qs(raw_query.decode("utf-8"), keep_blank_values=True,
+                                     strict_parsing=False, max_num_fields=20)
+                except (ValueError, UnicodeDecodeError):
+                    raise ApiError("INVALID_FIELD", "malformed query string") from None
             client = scope.get("client") or ("", 0)
             req = Request(scope["method"], scope["path"], params, query, headers, body, client[0])
             resp = await route.handler(req)

@@ -12,6 +12,7 @@ from chaos import failpoints
 from target_engine.config.loader import load_config_dict
 from target_engine.domain import ConfigError
 from target_engine.journal import JournalCorruptError, JournalError, reader
+from target_engine.journal.schema import Durability
 from target_engine.journal.store import Journal
 from target_engine.service.feed_client import parse_feed_url
 from target_engine.service.options import OverflowPolicy, RoleRequest, ServiceOptions
@@ -39,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--margin-low-water", type=int)
     p.add_argument("--snapshot-every", type=int, default=100_000)
     p.add_argument("--clock-tick-ms", type=int, default=1000)
+    p.add_argument("--durability", choices=[d.value for d in Durability], default=Durability.PROCESS.value,
+                   help="process: an acknowledged order survives a crash of the engine process (SIGKILL); "
+                        "power: also an OS crash or power loss (one fsync per group commit)")
     p.add_argument("--truncate-corrupt-tail", action="store_true",
                    help="quarantine records from the first corrupt one instead of refusing to start")
     p.set_defaults(func=run)
@@ -67,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError, failpoints.FailpointSpecError) as exc:
         return _fail(str(exc))
     try:
-        journal = Journal(args.journal, engine_config_json=json.dumps(raw, sort_keys=True))
+        journal = Journal(args.journal, engine_config_json=json.dumps(raw, sort_keys=True),
+                          durability=Durability(args.durability))
         report = reader.scan(journal.conn)
         if not report.ok and report.error is not None:
             if not args.truncate_corrupt_tail:

@@ -6,6 +6,8 @@ assets, modes) — never account or order ids.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -60,9 +62,18 @@ class EngineMetrics:
         self.index_age = Gauge("engine_index_age_seconds", "age of the last index tick", [*c, "symbol"],
                                registry=r)
         self.index_stale = Gauge("engine_index_stale", "index stale", [*c, "symbol"], registry=r)
+        self._children: dict[tuple[object, ...], Any] = {}
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_hist: dict[str, Histogram] = {}
         self.set_mode("normal")
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(color, *labels)``, cached (``labels`` takes a lock and builds a key per call)."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(self.color, *labels)
+        return found
 
     def set_mode(self, mode: str) -> None:
         for m in TRADING_MODES:

@@ -24,15 +24,16 @@ if TYPE_CHECKING:
 def observe_events(node: Node, events: list[Event]) -> None:
     m = node.metrics
     c = m.color
+    child = m.child
     for ev in events:
         if isinstance(ev, OrderAccepted):
-            m.orders.labels(c, ev.symbol, "accepted").inc()
+            child(m.orders, ev.symbol, "accepted").inc()
+        elif isinstance(ev, Fill):
+            child(m.fills, ev.symbol).inc()
         elif isinstance(ev, OrderRejected):
             if ev.command == "PlaceOrder":
-                m.orders.labels(c, "", "rejected").inc()
-            m.rejects.labels(c, ev.code).inc()
-        elif isinstance(ev, Fill):
-            m.fills.labels(c, ev.symbol).inc()
+                child(m.orders, "", "rejected").inc()
+            child(m.rejects, ev.code).inc()
         elif isinstance(ev, MarkPriceChanged):
             m.mark.labels(c, ev.symbol).set(ev.mark_price / PRICE_SCALE)
             m.index.labels(c, ev.symbol).set(ev.index_price / PRICE_SCALE)

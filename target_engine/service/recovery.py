@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from target_engine.domain import (
     COMMAND_TYPES,
     Command,
@@ -53,11 +55,24 @@ class Recovered:
     snapshot_seq: int
 
 
-# Enum-typed command fields (journal payloads carry their string values).
-_ENUM_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "side": Side, "order_type": OrderType, "time_in_force": TimeInForce, "margin_type": MarginType,
-    "mode": TradingMode,
+# Enum-typed command fields (journal payloads carry their string values): value -> member.
+_ENUM_MEMBERS: dict[str, dict[Any, Any]] = {
+    name: dict(enum_cls._value2member_map_)
+    for name, enum_cls in (("side", Side), ("order_type", OrderType), ("time_in_force", TimeInForce),
+                           ("margin_type", MarginType), ("mode", TradingMode))
 }
+
+
+def _load_flat(payload: str) -> Any:
+    """Parse a command payload (a flat object). orjson turns an integer beyond 64 bits into a float
+    silently, and commands hold no floats: a payload with a float value re-parses with ``json``."""
+    try:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)  # raises ValueError with the reason
+    if type(data) is dict and float not in map(type, data.values()):
+        return data
+    return json.loads(payload)
 
 
 def decode_command(payload: str) -> Command:
@@ -67,14 +82,16 @@ def decode_command(payload: str) -> Command:
     build the dataclass directly, skipping the domain's per-field type audit. Anything unexpected
     falls back to ``command_from_dict``, which raises ``DomainError(INVALID_COMMAND)`` with the reason.
     """
-    data = json.loads(payload)
+    data = _load_flat(payload)
     try:
-        cls = COMMAND_TYPES[data["type"]]
-        kwargs = {k: (_ENUM_FIELDS[k](v) if k in _ENUM_FIELDS else v) for k, v in data.items() if k != "type"}
-        cmd: Command = cls(**kwargs)
+        cls = COMMAND_TYPES[data.pop("type")]
+        for name, members in _ENUM_MEMBERS.items():
+            if name in data:
+                data[name] = members[data[name]]
+        cmd: Command = cls(**data)
         return cmd
-    except (KeyError, TypeError, ValueError):
-        return command_from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return command_from_dict(json.loads(payload))
 
 
 def apply_row_payload(engine: Engine, payload: str) -> list[Any]:

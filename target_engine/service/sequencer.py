@@ -1,11 +1,19 @@
 """The sequencer: bounded inbound queue -> batches -> seq + time -> apply -> one journal
 transaction per batch (group commit) -> answers.
 
-Clients await a future that resolves only after their batch committed. A full queue raises
-``ApiError(OVERLOADED)`` before anything is queued (definitely not executed). A fenced batch is
-answered 409 NOT_LEADER and the node steps down; any other journal failure answers 503
-``JOURNAL_UNAVAILABLE`` and the engine is rebuilt from the journal (the batch was applied in
-memory but never made durable, so it is discarded).
+Pipelined, one commit in flight: while batch N is being committed by the writer thread, the loop
+applies batch N+1 in memory; N+1 is handed to the writer only after N committed, and every client
+is answered only after its own batch committed. So an answer always means "durable", and the
+journal order is the apply order.
+
+Failures: a fenced commit answers its batch and the applied-but-unwritten next batch 409
+NOT_LEADER and the node steps down; any other journal failure answers both 503
+``JOURNAL_UNAVAILABLE`` and the engine is rebuilt from the journal (what was applied in memory but
+never made durable is discarded). A full queue raises ``ApiError(OVERLOADED)`` before anything is
+queued (definitely not executed).
+
+Snapshots (every ``snapshot_every`` commands, or on admin request) are taken only at a point where
+nothing is applied-but-uncommitted, so a snapshot never holds state the journal lacks.
 """
 
 from __future__ import annotations
@@ -17,16 +25,18 @@ import sqlite3
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from chaos import failpoints
-from target_engine.domain import Command, Event, command_to_dict, event_to_dict, with_sequence
-from target_engine.domain.events import Fill, FundingSettled, MarkPriceChanged, TradingModeChanged
-from target_engine.journal import CommandRow, EventRow, FencedError, FundingRow, JournalError, canonical_json
+from target_engine.domain import Command, Event, TradingMode
+from target_engine.domain.events import Fill, MarkPriceChanged, TradingModeChanged
+from target_engine.journal import FencedError, JournalError
+from target_engine.service.batch import Applied, Pending, apply_batch
 from target_engine.service.errors import ApiError, not_leader, overloaded
 from target_engine.service.node import Node, now_ms
 from target_engine.service.observe import observe_events
+
+__all__ = ["Pending", "Sequencer"]
 
 log = logging.getLogger("target_engine.service")
 
@@ -34,12 +44,6 @@ log = logging.getLogger("target_engine.service")
 def _consume(fut: asyncio.Future[list[Event]]) -> None:
     if not fut.cancelled() and fut.exception() is not None:
         log.warning("internal command failed: %s", fut.exception())
-
-
-@dataclass
-class Pending:
-    cmd: Command
-    future: asyncio.Future[list[Event]]
 
 
 class Sequencer:
@@ -52,6 +56,9 @@ class Sequencer:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self._idle = asyncio.Event()
         self._idle.set()
+        self._snapshot_waiters: list[asyncio.Future[dict[str, Any]]] = []
+        self._failure: ApiError | None = None  # why the last commit failed (answers the next batch too)
+        self._rebuild_pending = False  # an apply failed while a commit was in flight
 
     def submit(self, cmd: Command, *, internal: bool = False) -> asyncio.Future[list[Event]]:
         """Queue a command; raises OVERLOADED when the queue is full (internal commands always fit)."""
@@ -63,7 +70,6 @@ class Sequencer:
         if internal:
             fut.add_done_callback(_consume)
         self.queue.append(Pending(cmd, fut))
-        self.node.metrics.inbound_depth.set(len(self.queue))
         self._wake.set()
         return fut
 
@@ -75,88 +81,139 @@ class Sequencer:
     def close(self) -> None:
         self._writer.shutdown(wait=True)
 
+    async def snapshot(self) -> dict[str, Any]:
+        """Ask the loop for a snapshot at the next point where memory equals the journal."""
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._snapshot_waiters.append(fut)
+        self._wake.set()
+        return await fut
+
+    # ------------------------------------------------------------------ loop
+    def _take(self) -> list[Pending]:
+        queue = self.queue
+        n = min(len(queue), self.max_batch)
+        return [queue.popleft() for _ in range(n)]
+
+    def _snapshot_due(self) -> bool:
+        node = self.node
+        due = node.applied_seq - node.snapshot_seq >= node.opts.snapshot_every
+        return due or bool(self._snapshot_waiters)
+
     async def run(self) -> None:
+        inflight: tuple[Applied, asyncio.Future[float]] | None = None
         while True:
-            if not self.queue:
+            if inflight is None:
+                if self._rebuild_pending:
+                    self._rebuild_pending = False
+                    self.node.rebuild()
+                if self._snapshot_due():
+                    self._snapshot_point()
+                if not self.queue:
+                    self._idle.set()
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                self._idle.clear()
+                inflight = await self._start(self._take())
+                continue
+            applied, commit = inflight
+            following: Applied | None = None
+            if not self.queue and not commit.done():  # wake for the commit or for new work
                 self._wake.clear()
-                await self._wake.wait()
-            batch = [self.queue.popleft() for _ in range(min(len(self.queue), self.max_batch))]
-            self.node.metrics.inbound_depth.set(len(self.queue))
-            self._idle.clear()
-            try:
-                await self._process(batch)
-            except Exception:
-                log.exception("sequencer batch failed")
-                self._fail(batch, ApiError("INTERNAL", "internal error", status=500))
-                self.node.rebuild()
-            finally:
-                self._idle.set()
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait((commit, waker), return_when=asyncio.FIRST_COMPLETED)
+                waker.cancel()
+            if self.queue and not self._snapshot_due():
+                following = await self._apply(self._take())  # overlaps the commit of ``applied``
+            ok = await self._finish(applied, commit)
+            if following is None:
+                inflight = None
+            elif ok:
+                inflight = self._commit(following) if following.commands else None
+                if inflight is None:
+                    self._answer(following)
+            else:
+                failure = self._failure or ApiError("JOURNAL_UNAVAILABLE", "journal write failed")
+                self._fail(following, failure)  # applied on top of the failed batch: discarded too
+                inflight = None
 
-    @staticmethod
-    def _fail(batch: list[Pending], err: Exception) -> None:
-        for p in batch:
-            if not p.future.done():
-                p.future.set_exception(err)
-
-    async def _process(self, batch: list[Pending]) -> None:
+    async def _apply(self, batch: list[Pending]) -> Applied | None:
         node = self.node
         if not node.is_leader:
-            self._fail(batch, not_leader(node.leader_color))
-            return
-        ts = node.next_ts()
-        seq = node.applied_seq
-        done: list[tuple[Pending, list[Event]]] = []
-        cmd_rows: list[CommandRow] = []
-        event_rows: list[EventRow] = []
-        funding_rows: list[FundingRow] = []
-        for p in batch:
-            try:
-                await failpoints.ahit("matching.apply")
-            except failpoints.FailpointError as exc:
-                p.future.set_exception(ApiError("FAILPOINT", f"matching.apply: {exc}", status=503))
-                continue
-            seq += 1
-            stamped = with_sequence(p.cmd, seq, ts)
-            events = node.engine.apply(stamped)
-            cmd_dict = command_to_dict(stamped)
-            cmd_rows.append(CommandRow(seq, node.epoch, ts, cmd_dict["type"], canonical_json(cmd_dict)))
-            for idx, ev in enumerate(events):
-                ev_dict = event_to_dict(ev)
-                payload = canonical_json(ev_dict)
-                event_rows.append(EventRow(seq, idx, ev_dict["type"], payload))
-                if isinstance(ev, FundingSettled):
-                    funding_rows.append(FundingRow(ev.symbol, ev.interval_start, seq, str(ev.rate), payload))
-            done.append((p, events))
-        node.applied_seq = seq
-        if not cmd_rows:
-            return
-        started = time.perf_counter()
-        loop = asyncio.get_running_loop()
+            err = not_leader(node.leader_color)
+            for p in batch:
+                if not p.future.done():
+                    p.future.set_exception(err)
+            return None
         try:
-            await loop.run_in_executor(self._writer, node.journal.append_batch, node.epoch, cmd_rows,
-                                       event_rows, funding_rows)
+            return await apply_batch(node, batch)
+        except Exception:
+            log.exception("sequencer batch failed")
+            err = ApiError("INTERNAL", "internal error", status=500)
+            for p in batch:
+                if not p.future.done():
+                    p.future.set_exception(err)
+            self._rebuild_pending = True  # after the commit in flight, if any (it must not be lost)
+            return None
+
+    async def _start(self, batch: list[Pending]) -> tuple[Applied, asyncio.Future[float]] | None:
+        applied = await self._apply(batch)
+        if applied is None:
+            return None
+        if not applied.commands:
+            self._answer(applied)
+            return None
+        return self._commit(applied)
+
+    def _commit(self, applied: Applied) -> tuple[Applied, asyncio.Future[float]]:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self._writer, self._write, applied)
+        return applied, fut
+
+    def _write(self, applied: Applied) -> float:
+        """Writer thread: one transaction; returns its duration in seconds (the commit latency)."""
+        started = time.perf_counter()
+        self.node.journal.append_batch(applied.epoch, applied.commands, applied.events, applied.fundings)
+        return time.perf_counter() - started
+
+    async def _finish(self, applied: Applied, commit: asyncio.Future[float]) -> bool:
+        """Wait for the commit; answer the batch (or fail it). True when durable."""
+        node = self.node
+        self._failure = None
+        try:
+            seconds = await commit
         except FencedError as exc:
-            self._fail([p for p, _ in done], not_leader(exc.holder))
+            self._failure = not_leader(exc.holder)
+            self._fail(applied, self._failure)
             node.step_down(str(exc))
-            return
+            return False
         except (JournalError, sqlite3.Error, failpoints.FailpointError, OSError) as exc:
             log.error("journal append failed: %s", exc)
-            self._fail([p for p, _ in done], ApiError("JOURNAL_UNAVAILABLE", f"journal write failed: {exc}"))
+            self._failure = ApiError("JOURNAL_UNAVAILABLE", f"journal write failed: {exc}")
+            self._fail(applied, self._failure)
             node.rebuild()
-            return
+            return False
         m = node.metrics
-        m.commit_duration.observe(time.perf_counter() - started)
-        m.batch_size.observe(len(cmd_rows))
-        m.applied_seq.set(seq)
-        node.journal_seq = seq
+        m.commit_duration.observe(seconds)
+        m.batch_size.observe(len(applied.commands))
+        m.applied_seq.set(applied.last_seq)
+        node.journal_seq = applied.last_seq
+        self._answer(applied)
+        return True
+
+    def _answer(self, applied: Applied) -> None:
         all_events: list[Event] = []
-        for p, events in done:
+        for p, events in applied.done:
             if not p.future.done():
                 p.future.set_result(events)
             all_events.extend(events)
         self._after_commit(all_events)
-        if seq - node.snapshot_seq >= node.opts.snapshot_every:
-            self.snapshot_now()
+
+    @staticmethod
+    def _fail(applied: Applied, err: Exception) -> None:
+        for p, _ in applied.done:
+            if not p.future.done():
+                p.future.set_exception(err)
 
     def _after_commit(self, events: list[Event]) -> None:
         node = self.node
@@ -170,12 +227,34 @@ class Sequencer:
                 touched.update(node.engine.accounts_to_liquidate(ev.symbol))
             elif isinstance(ev, TradingModeChanged):
                 node.metrics.set_mode(ev.mode)
+                if ev.mode != TradingMode.HALTED.value:  # liquidations paused by a halt: re-check everyone
+                    touched.update(node.engine.accounts_to_liquidate())
         if touched:
             node.margin_queue.put_many(sorted(touched))
-        node.metrics.margin_depth.set(len(node.margin_queue))
+
+    # ------------------------------------------------------------------ snapshots
+    def _snapshot_point(self) -> None:
+        """Nothing is applied-but-uncommitted here: write a snapshot and answer admin requests."""
+        waiters, self._snapshot_waiters = self._snapshot_waiters, []
+        try:
+            result = self.snapshot_now() if self.node.is_leader else None
+        except Exception as exc:  # journal or I/O error: report it to the admin caller, keep running
+            log.error("snapshot failed: %s", exc)
+            for w in waiters:
+                if not w.done():
+                    w.set_exception(ApiError("JOURNAL_UNAVAILABLE", f"snapshot failed: {exc}"))
+            self.node.snapshot_seq = self.node.applied_seq  # do not retry at every batch
+            return
+        for w in waiters:
+            if w.done():
+                continue
+            if result is None:
+                w.set_exception(not_leader(self.node.leader_color))
+            else:
+                w.set_result(result)
 
     def snapshot_now(self) -> dict[str, Any]:
-        """Write a snapshot of the current (committed) state; runs on the loop thread."""
+        """Write a snapshot of the current state (call only when memory equals the journal)."""
         node = self.node
         snap = node.engine.snapshot()
         state_hash = node.engine.state_hash()

@@ -86,6 +86,7 @@ async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, ho
     leadership.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
     sock.bind((host, port))
     sock.listen(2048)
     uv_config = uvicorn.Config(app, loop="none", http="httptools", lifespan="off", access_log=False,
