@@ -32,12 +32,16 @@ def check(run: RunData) -> CheckerResult:
         return nothing_to_check(NAME, "no account is in both the pre-fault and the final answers")
     failures: list[str] = []
     checked = 0
+    scans: dict[tuple[int, int], tuple[dict[ledger.Key, int], dict[ledger.Key, int]]] = {}  # per seq range
     for account in sorted(common):
         s0, s1 = pre.seq_of(account), final.seq_of(account)
         if s0 is None or s1 is None:
             continue
         checked += 1
-        moved = ledger.positions_from_fills(ledger.fills(j, after=s0, upto=s1))
+        if (s0, s1) not in scans:
+            scans[(s0, s1)] = (ledger.positions_from_fills(ledger.fills(j, after=s0, upto=s1)),
+                               ledger.wallet_delta_sums(j, after=s0, upto=s1))
+        moved, deltas = scans[(s0, s1)]
         before, after = pre.accounts[account], final.accounts[account]
         for sym in sorted(
             set(before.positions) | set(after.positions) | {s for a, s in moved if a == account}
@@ -49,7 +53,6 @@ def check(run: RunData) -> CheckerResult:
                     f"{account} {sym}: pre-fault {before.positions.get(sym, 0)} + fills = {want}, "
                     f"engine says {got}"
                 )
-        deltas = ledger.wallet_delta_sums(j, after=s0, upto=s1)
         for asset in sorted(set(before.wallets) | set(after.wallets)):
             want = (
                 before.wallets.get(asset, Decimal(0)) + Decimal(deltas.get((account, asset), 0)) / MONEY_SCALE
