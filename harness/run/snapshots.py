@@ -22,6 +22,7 @@ from harness.run.targets import engine_roles
 from harness.stack.stack import Stack
 
 ATTEMPTS = 3
+GLOBAL_ATTEMPTS = 3  # whole passes (the leader journals a clock tick each second when idle)
 
 
 def _seq(http: Http, engine: str) -> int | None:
@@ -36,13 +37,14 @@ def take_snapshot(http: Http, engine: str, accounts: Iterable[str], budget: floa
     out: dict[str, Any] = {"t": time.time(), "engine": engine, "accounts": {}, "account_seqs": {}}
     deadline = time.monotonic() + budget
     accounts = list(accounts)
-    first = _seq(http, engine)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(lambda a: (a, http.get(f"{engine}/v1/accounts/{a}")), accounts))
-    bodies = {a: r.body for a, r in replies if r.ok}
-    if first is not None and first == _seq(http, engine):  # nothing moved: one seq for every account
-        out.update(accounts=bodies, account_seqs=dict.fromkeys(bodies, first), seq=first)
-        return out
+    for _ in range(GLOBAL_ATTEMPTS):
+        first = _seq(http, engine)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replies = list(pool.map(lambda a: (a, http.get(f"{engine}/v1/accounts/{a}")), accounts))
+        bodies = {a: r.body for a, r in replies if r.ok}
+        if first is not None and first == _seq(http, engine):  # nothing moved: one seq for all
+            out.update(accounts=bodies, account_seqs=dict.fromkeys(bodies, first), seq=first)
+            return out
     for account in accounts:
         if time.monotonic() > deadline:
             out["partial"] = True
@@ -88,8 +90,8 @@ def snapshot_leader(stack: Stack, http: Http, accounts: list[str], path: Path, *
     """Snapshot the current leader's answers into ``path``.
 
     ``freeze``: admission 0 at the gateway meanwhile (restored in ``finally``), for a snapshot under
-    load; otherwise (the load is over) the ``index`` proxy is disabled meanwhile so index ticks do not
-    move the seq. Nothing is written when no engine is the leader.
+    load; otherwise (the load is over) the ``index`` proxy is disabled meanwhile (re-enabled in
+    ``finally``) so index ticks do not move the seq. Nothing is written when no engine is the leader.
     """
     roles = engine_roles(stack, http)
     leader = next((c for c, r in sorted(roles.items()) if r == "leader"), None)
@@ -100,7 +102,7 @@ def snapshot_leader(stack: Stack, http: Http, accounts: list[str], path: Path, *
     if freeze and gateway:
         http.call("PUT", f"{gateway}/admin/admission", {"fraction": 0.0})
     index_paused = False
-    if not freeze:
+    if not freeze:  # the load is over: index ticks would move the seq under the snapshot
         with contextlib.suppress(Exception):
             stack.toxiproxy.update_proxy("index", enabled=False)
             index_paused = True
