@@ -2,6 +2,8 @@
 
 Paths: ``/echo...`` answers JSON describing the request; ``/status/N`` answers N with Retry-After 7;
 ``/drop`` closes the connection without answering; ``/hang`` waits (bounded) until released.
+When ``not_leader`` is a dict, every request is answered like a standby engine does:
+409 ``{"code": "NOT_LEADER", "message": ..., **not_leader}`` (e.g. ``{"leader_color": "green"}``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class UpstreamServer:
         self.requests: list[dict] = []
         self.connections = 0
         self.release = threading.Event()
+        self.not_leader: dict | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,10 +54,14 @@ class UpstreamServer:
                     return
                 if parts.path == "/hang":
                     outer.release.wait(10)
-                status, extra = 200, {}
+                status, extra, answer = 200, {}, record
                 if parts.path.startswith("/status/"):
                     status, extra = int(parts.path.rsplit("/", 1)[1]), {"Retry-After": "7"}
-                data = json.dumps(record).encode()
+                if outer.not_leader is not None:
+                    status = 409
+                    answer = {"code": "NOT_LEADER", "message": "this engine is not the leader",
+                              **outer.not_leader}
+                data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
