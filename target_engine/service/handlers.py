@@ -191,4 +191,4 @@ class PublicApi:
                 1 if node.index.stale(symbol, now, node.config.index_stale_ms) else 0)
         node.metrics.margin_depth.set(len(node.margin_queue))
         node.metrics.inbound_depth.set(len(self.seq.queue))
-        return Response(200, None, raw=node.metrics.render(), content_type=CONTENT_TYPE)
+        return Response(200, None, raw=await node.metrics.render_cached(), content_type=CONTENT_TYPE)

@@ -52,7 +52,12 @@ class Leadership:
                 if node.is_leader:
                     if loop.time() >= next_renew:
                         next_renew = loop.time() + renew_every
-                        if not node.journal.renew(node.epoch, node.opts.color, node.opts.lease_ms, now_ms()):
+                        # in a thread: the journal lock may be held by a commit (an fsync with
+                        # --durability power), which must not stall the event loop
+                        epoch = node.epoch
+                        renewed = await asyncio.to_thread(node.journal.renew, epoch, node.opts.color,
+                                                          node.opts.lease_ms, now_ms())
+                        if not renewed and node.is_leader and node.epoch == epoch:
                             node.step_down("lease renewal refused: fenced by a newer epoch")
                 else:
                     self._standby_tick()
@@ -67,7 +72,7 @@ class Leadership:
     def _standby_tick(self) -> None:
         node = self.node
         if self.corrupt is None:
-            node.catch_up(node.read_conn, limit=5000)
+            node.catch_up(node.read_conn, limit=1000)  # bounded time on the loop per tick
         last = reader.last_seq(node.read_conn)
         node.metrics.standby_lag.set(max(0, last - node.applied_seq))
         node.metrics.applied_seq.set(node.applied_seq)

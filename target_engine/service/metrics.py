@@ -1,11 +1,14 @@
 """Engine metrics on an explicit prometheus-client registry (names pinned in INTERFACES.md).
 
 Every series carries ``color``; other labels are low-cardinality (route templates, codes, symbols,
-assets, modes) — never account or order ids.
+assets, modes) — never account or order ids. Values are updated where they change (the sequencer
+after each commit, the worker, the request layer); a scrape only sets the few wall-clock gauges
+(index age and staleness, queue depths) and renders in a worker thread (``render_cached``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -63,6 +66,8 @@ class EngineMetrics:
                                registry=r)
         self.index_stale = Gauge("engine_index_stale", "index stale", [*c, "symbol"], registry=r)
         self._children: dict[tuple[object, ...], Any] = {}
+        self._rendered: tuple[float, bytes] | None = None  # (loop time, exposition text)
+        self._rendering: asyncio.Future[bytes] | None = None
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_hist: dict[str, Histogram] = {}
         self.set_mode("normal")
@@ -92,3 +97,22 @@ class EngineMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    async def render_cached(self, max_age_s: float = 0.0) -> bytes:
+        """The exposition text, rendered in a worker thread (a few ms: the event loop keeps serving
+        orders meanwhile); concurrent scrapes share one render, and with ``max_age_s`` > 0 so do
+        scrapes that arrive within that many seconds of each other."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if max_age_s > 0 and self._rendered is not None and now - self._rendered[0] <= max_age_s:
+            return self._rendered[1]
+        if self._rendering is None:
+            self._rendering = loop.run_in_executor(None, self.render)
+        task = self._rendering
+        try:
+            body = await asyncio.shield(task)
+        finally:
+            if self._rendering is task and task.done():
+                self._rendering = None
+        self._rendered = (now, body)
+        return body

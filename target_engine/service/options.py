@@ -32,7 +32,7 @@ class ServiceOptions:
     lease_ms: int = 600
     auto_promote: bool = True
     inbound_limit: int = 5000
-    max_batch: int = 1024
+    max_batch: int = 256  # bounds one apply burst on the event loop (~25 ms of orders)
     margin_queue_limit: int = 1000
     margin_low_water: int = 500
     snapshot_every: int = 100_000

@@ -1,7 +1,10 @@
 """The margin worker and the EXCESS_QUEUE_DEPTH policies.
 
 The worker takes accounts off the margin queue, recomputes margin (``needs_liquidation``) and
-submits ``Liquidate`` through the sequencer. Failpoint ``margin.worker.delay`` runs before each
+submits ``Liquidate`` through the sequencer. The sequencer queues the accounts of every fill, the
+index candidates of every mark move, and — when a halt ends (any mode change to a non-halted mode)
+— every account ``accounts_to_liquidate()`` finds, since liquidations were paused meanwhile.
+Failpoint ``margin.worker.delay`` runs before each
 account (a delay stalls the worker, the queue grows). While the index of a symbol an account holds
 is stale its liquidation is paused: the account is parked and re-queued (by ``watch``) once every
 index is fresh again.

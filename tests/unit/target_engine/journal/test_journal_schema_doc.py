@@ -54,3 +54,49 @@ def test_scales_match_the_domain() -> None:
         row = next(ln for ln in text.splitlines() if ln.startswith(f"| {scale}") and "× 10^" in ln)
         exponent = int(re.search(r"× 10\^(\d+)", row).group(1))  # type: ignore[union-attr]
         assert 10**exponent == value, (scale, row)
+
+
+# ---- reason vocabularies: the literal reasons the domain writes == the ones SCHEMA.md lists ----
+DOMAIN = SCHEMA.parents[1] / "domain"
+
+# event kind -> (call that writes the reason, index of the reason argument)
+REASON_SITES = {
+    "WalletChanged": ("credit", 4),
+    "OrderCanceled": ("cancel", 2),
+    "InsuranceFundChanged": ("InsuranceFundChanged", 3),
+}
+
+
+def domain_reasons(call: str, index: int) -> set[str]:
+    """Every string literal passed as argument ``index`` to ``call(...)`` / ``x.call(...)`` in the domain."""
+    import ast
+
+    found: set[str] = set()
+    for path in DOMAIN.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == call and len(node.args) > index:
+                arg = node.args[index]
+                assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
+                    f"{path.name}:{node.lineno}: {call} reason is not a literal; extend this test"
+                )
+                found.add(arg.value)
+    return found
+
+
+def documented_reasons(kind: str) -> set[str]:
+    text = SCHEMA.read_text().split("## Kinds", 1)[1]
+    flat = " ".join(text.split())
+    m = re.search(rf"`{kind}`: [^(]*?reason \(([^)]*)\)", flat)
+    assert m, f"SCHEMA.md lists no reason vocabulary for {kind}"
+    return set(re.findall(r"`([A-Z_]+)`", m.group(1)))
+
+
+def test_reason_vocabularies_match_the_domain() -> None:
+    for kind, (call, index) in REASON_SITES.items():
+        written = domain_reasons(call, index)
+        assert written, f"no {kind} reasons found in the domain (call {call!r} renamed?)"
+        assert documented_reasons(kind) == written, f"{kind}: SCHEMA.md != domain"
