@@ -124,6 +124,11 @@ class _Conn(asyncio.Protocol):
         if not keep:
             self.close()
 
+    def expire(self, message: str) -> None:
+        """The request's deadline passed: fail it with kind ``timeout`` and drop the connection."""
+        self._fail(UpstreamError("timeout", message))
+        self.close()
+
     def _fail(self, error: UpstreamError) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_exception(error)
@@ -149,19 +154,20 @@ class UpstreamPool:
         """Send ``payload`` (a complete HTTP/1.1 request) and return the answer; UpstreamError."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self._slots.acquire()
-        except TimeoutError:  # nothing was sent
-            raise UpstreamError("connect", f"no free upstream connection within {timeout:.1f}s") from None
-        try:
-            conn = self._take_idle((host, port)) or await self._connect(loop, host, port, deadline)
+        if self._slots.locked():
             try:
                 async with asyncio.timeout_at(deadline):
-                    response = await conn.request(payload, head_only)
-            except TimeoutError:
-                conn.close()
-                raise UpstreamError("timeout", f"no complete answer within {timeout:.1f}s") from None
+                    await self._slots.acquire()
+            except TimeoutError:  # nothing was sent
+                raise UpstreamError("connect", f"no free upstream connection within {timeout:.1f}s") from None
+        else:
+            await self._slots.acquire()  # free slot: returns without suspending
+        try:
+            conn = self._take_idle((host, port)) or await self._connect(loop, host, port, deadline)
+            # One timer handle instead of an asyncio.timeout() scope: cheaper on the hot path.
+            timer = loop.call_at(deadline, conn.expire, f"no complete answer within {timeout:.1f}s")
+            try:
+                response = await conn.request(payload, head_only)
             except UpstreamError:
                 conn.close()
                 raise
@@ -171,6 +177,8 @@ class UpstreamPool:
             except BaseException:
                 conn.close()  # cancelled mid-request: the connection state is unknown
                 raise
+            finally:
+                timer.cancel()
             if not conn.closed:
                 conn.idle_since = time.monotonic()
                 self._idle.setdefault((host, port), deque()).append(conn)
