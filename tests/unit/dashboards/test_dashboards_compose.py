@@ -67,7 +67,7 @@ def test_compose_mounts_the_project_rules_and_dashboards() -> None:
 
 
 def test_compose_prometheus_config_matches_the_generator() -> None:
-    text = (ROOT / "docker" / "prometheus.yml").read_text()
+    text = (ROOT / "compose" / "prometheus.yml").read_text()
     cfg = yaml.safe_load(text)
     targets = [ScrapeTarget(c["job_name"], f"{c['scheme']}://{t}{c['metrics_path']}")
                for c in cfg["scrape_configs"] for t in c["static_configs"][0]["targets"]]
@@ -82,14 +82,14 @@ def test_compose_prometheus_config_matches_the_generator() -> None:
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
 def test_compose_prometheus_config_passes_promtool() -> None:
-    config = str(ROOT / "docker" / "prometheus.yml")
+    config = str(ROOT / "compose" / "prometheus.yml")
     result = subprocess.run(["promtool", "check", "config", "--syntax-only", config],
                             check=False, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_toxiproxy_links_point_at_compose_services() -> None:
-    proxies = {p["name"]: p for p in json.loads((ROOT / "docker" / "toxiproxy.json").read_text())}
+    proxies = {p["name"]: p for p in json.loads((ROOT / "compose" / "toxiproxy.json").read_text())}
     services = _compose()["services"]
     assert set(proxies) == {"api", "blue", "green", "index"}
     for proxy in proxies.values():
