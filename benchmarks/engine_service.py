@@ -5,8 +5,12 @@
    closed loop at C connections -> max orders/s; then an open loop at 80 % of that rate (requests
    scheduled on a fixed clock, latency measured from the scheduled time so a stall is not hidden)
    -> p50/p99 ms.
+   Meanwhile a thread scrapes /metrics every 250 ms with a 250 ms timeout (as Prometheus does in a
+   game day) -> scrape latency and timeouts under load. Run for ``--durability process`` (the
+   engine's default: survives a process crash) and ``power`` (fsync per commit).
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
-   with its events through the real journal, then ``recover`` from seq 0 -> commands/s.
+   with its events through the real journal, then ``recover`` from seq 0 (every command
+   re-executed, no snapshot) -> commands/s, and per CPU-second.
 3. Failover: blue leader + green standby on one journal; SIGKILL blue; time until green answers a
    write with 200 -> p50 (and max) over R runs.
 (Durable commands/s through group commit alone: benchmarks/engine_journal.py.)
@@ -203,6 +207,47 @@ def loadgen_main(args: argparse.Namespace) -> None:
     print(json.dumps(result), flush=True)
 
 
+class ScrapeProbe:
+    """Scrape /metrics every 250 ms with a 250 ms timeout (as the game day's Prometheus does) in a
+    thread while load runs; reports scrape latency and timeouts."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url
+        self.latencies: list[float] = []
+        self.timeouts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import httpx
+
+        with httpx.Client(timeout=0.25) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    client.get(self.url + "/metrics").raise_for_status()
+                    self.latencies.append(time.perf_counter() - started)
+                except httpx.HTTPError:
+                    self.timeouts += 1
+                self._stop.wait(max(0.0, 0.25 - (time.perf_counter() - started)))
+
+    def __enter__(self) -> ScrapeProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def summary(self) -> dict[str, float]:
+        lat = sorted(self.latencies) or [float("nan")]
+        return {"scrapes": len(self.latencies), "scrape_timeouts": self.timeouts,
+                "scrape_p50_ms": round(lat[len(lat) // 2] * 1000, 2),
+                "scrape_max_ms": round(lat[-1] * 1000, 2)}
+
+
 def run_loadgen(*argv: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--loadgen", *argv],
@@ -215,16 +260,18 @@ def run_loadgen(*argv: str) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------------------- figures
-def bench_http(tmp: Path, seconds: float) -> None:
+def bench_http(tmp: Path, seconds: float, durability: str) -> None:
     proc, url = start(
         engine_argv(
-            tmp / "http.sqlite",
+            tmp / f"http-{durability}.sqlite",
             "blue",
             "leader",
             "--inbound-limit",
             "20000",
             "--margin-queue-limit",
             "100000",
+            "--durability",
+            durability,
         ),
         tmp / "http.log",
     )
@@ -239,29 +286,43 @@ def bench_http(tmp: Path, seconds: float) -> None:
         best: dict[str, float] = {}
         for conns in (16, 64):
             cpu0 = cpu_seconds(proc.pid)
-            res = run_loadgen(
-                "closed",
-                url,
-                "--conns",
-                str(conns),
-                "--seconds",
-                str(seconds),
-                "--start-id",
-                str(10_000_000 * conns),
-            )
+            with ScrapeProbe(url) as probe:
+                res = run_loadgen(
+                    "closed",
+                    url,
+                    "--conns",
+                    str(conns),
+                    "--seconds",
+                    str(seconds),
+                    "--start-id",
+                    str(10_000_000 * conns),
+                )
             res["engine_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+            res.update(probe.summary())
             if res["rate"] > best.get("rate", 0):
                 best = {**res, "conns": conns}
+        suffix = "" if durability == "process" else "_power"
         emit(
-            "engine_http_orders_per_s_max",
+            f"engine_http_orders_per_s_max{suffix}",
             best["rate"],
             "orders/s",
             5000,
+            durability=durability,
             connections=best["conns"],
             non_2xx_4xx=best["other"],
             engine_cpu_share=round(best["engine_cpu_s"] / best["seconds"], 2),
             orders_per_engine_cpu_s=round(best["answered"] / max(best["engine_cpu_s"], 1e-9)),
             load="closed loop, aiohttp, separate process",
+        )
+        emit(
+            f"engine_metrics_scrape_ms_under_load{suffix}",
+            best["scrape_p50_ms"],
+            "ms",
+            250,
+            durability=durability,
+            scrapes=best["scrapes"],
+            timeouts_250ms=best["scrape_timeouts"],
+            max_ms=best["scrape_max_ms"],
         )
         rate = 0.8 * best["rate"]
         lat = run_loadgen(
@@ -277,10 +338,11 @@ def bench_http(tmp: Path, seconds: float) -> None:
             "900000000",
         )
         emit(
-            "engine_http_p99_ms_at_80pct",
+            f"engine_http_p99_ms_at_80pct{suffix}",
             lat["p99_ms"],
             "ms",
             25,
+            durability=durability,
             rate=round(rate),
             p50_ms=round(lat["p50_ms"], 2),
             max_ms=round(lat["max_ms"], 1),
@@ -427,6 +489,8 @@ def main() -> None:
     parser.add_argument("--start-id", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=["http", "replay", "failover"])
+    parser.add_argument("--durability", choices=["process", "power", "both"], default="both",
+                        help="journal durability of the HTTP figures' engine (default: both in turn)")
     args = parser.parse_args()
     if args.loadgen:
         loadgen_main(args)
@@ -434,7 +498,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.only in (None, "http"):
-            bench_http(tmp, 3.0 if args.quick else 8.0)
+            for durability in ("process", "power") if args.durability == "both" else (args.durability,):
+                bench_http(tmp, 3.0 if args.quick else 8.0, durability)
         if args.only in (None, "replay"):
             bench_replay(tmp, 20_000 if args.quick else 100_000)
         if args.only in (None, "failover"):
