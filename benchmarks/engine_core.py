@@ -4,6 +4,8 @@
    ``Engine.apply`` with auto-liquidation on -> commands/s (target >= 30,000).
 2. 100,000 open positions, then one mark tick -> ms to find every account that must be liquidated
    (index lookup + exact check; target <= 20 ms), with a full sweep over all accounts as the baseline.
+   auto_liquidate off, as in the service: the index is re-filed after every batch of 256 commands
+   (``flush_index``, what the sequencer does after each commit), not after every command.
 
 Usage: python benchmarks/engine_core.py [--commands N] [--positions N] [--seed S]
 """
@@ -145,6 +147,8 @@ def bench_tick(positions: int, seed: int) -> None:
         nonlocal seq
         seq += 1
         engine.apply(with_sequence(cmd, seq, ts))
+        if seq % 256 == 0:  # as the service's sequencer does after each committed batch (max 256)
+            engine.flush_index()
 
     apply(IndexTick(symbol="BTCUSDT", price=60_000 * PRICE))
     qty = QTY // 100  # 0.01 BTC = 600 USDT notional
@@ -178,6 +182,7 @@ def bench_tick(positions: int, seed: int) -> None:
             )
         )
     open_positions = len(engine.holders["BTCUSDT"])
+    engine.flush_index()  # the last batch's commit
     gc.collect()
     # a 1 % drop: the 100x longs must go (the book is empty, so the mark follows the index)
     seq += 1

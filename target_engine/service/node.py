@@ -97,6 +97,7 @@ class Node:
             for row in rows:
                 apply_row_payload(self.engine, row.payload)
                 self.applied_seq, self.last_ts = row.seq, row.ts_ms
+            self.engine.flush_index()  # keep the liquidation index fresh for a promotion
             if not rows or limit is not None:
                 return self.applied_seq
 

@@ -114,6 +114,7 @@ def recover(conn: sqlite3.Connection, config: EngineConfig, *, use_snapshot: boo
     for row in reader.iter_commands(conn, start):
         apply(decode_command(row.payload))
         last_seq, last_ts = row.seq, row.ts_ms
+    engine.flush_index()  # once per touched account, not once per command
     return Recovered(engine, last_seq, last_ts, start)
 
 

@@ -231,6 +231,7 @@ class Sequencer:
                     touched.update(node.engine.accounts_to_liquidate())
         if touched:
             node.margin_queue.put_many(sorted(touched))
+        node.engine.flush_index()  # re-file this batch's touched accounts now, not on the next mark tick
 
     # ------------------------------------------------------------------ snapshots
     def _snapshot_point(self) -> None:
