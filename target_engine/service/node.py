@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from target_engine.domain import Engine, EngineConfig, TradingMode
 from target_engine.journal import Journal, connect, reader
+from target_engine.service.gcpolicy import GcPolicy
 from target_engine.service.margin_queue import MarginQueue
 from target_engine.service.metrics import EngineMetrics
 from target_engine.service.options import OverflowPolicy, Role, ServiceOptions
@@ -71,6 +72,8 @@ class Node:
         self.applied_seq = rec.last_seq
         self.last_ts = rec.last_ts_ms
         self.snapshot_seq = rec.snapshot_seq
+        self.gc = GcPolicy()
+        self.gc.startup(self.applied_seq)
         self._refresh_role_metrics()
 
     # ------------------------------------------------------------------ role
@@ -98,6 +101,7 @@ class Node:
                 apply_row_payload(self.engine, row.payload)
                 self.applied_seq, self.last_ts = row.seq, row.ts_ms
             self.engine.flush_index()  # keep the liquidation index fresh for a promotion
+            self.gc.after_commit(self.applied_seq)
             if not rows or limit is not None:
                 return self.applied_seq
 

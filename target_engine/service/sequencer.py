@@ -199,6 +199,7 @@ class Sequencer:
         m.applied_seq.set(applied.last_seq)
         node.journal_seq = applied.last_seq
         self._answer(applied)
+        node.gc.after_commit(applied.last_seq)
         return True
 
     def _answer(self, applied: Applied) -> None:
