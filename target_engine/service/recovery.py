@@ -6,6 +6,7 @@ All reads go through ``target_engine.journal.reader`` so a torn or corrupt recor
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Callable
@@ -111,9 +112,17 @@ def recover(conn: sqlite3.Connection, config: EngineConfig, *, use_snapshot: boo
         engine = Engine(config)
     last_seq, last_ts = start, 0
     apply = engine.apply
-    for row in reader.iter_commands(conn, start):
-        apply(decode_command(row.payload))
-        last_seq, last_ts = row.seq, row.ts_ms
+    # The replayed state is long-lived and acyclic: cyclic GC passes during the replay would only walk
+    # it again and again (~15 % of the replay); collection resumes afterwards.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for row in reader.iter_commands(conn, start):
+            apply(decode_command(row.payload))
+            last_seq, last_ts = row.seq, row.ts_ms
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     engine.flush_index()  # once per touched account, not once per command
     return Recovered(engine, last_seq, last_ts, start)
 
