@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from chaos.toxiproxy.toxics.http_headers import parse_framing_fields
+
 MAX_HEAD = 64 * 1024
 MAX_LINE = 8 * 1024
 
@@ -138,25 +140,10 @@ def _parse_head(raw: bytes) -> tuple[RequestHead, int, bool] | None:
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         return None
-    length = 0
-    chunked = False
-    connection = ""
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep:
-            return None
-        key = name.strip().lower()
-        value = value.strip()
-        if key == "content-length":
-            if not value.isdigit():
-                return None
-            length = int(value)
-        elif key == "transfer-encoding":
-            chunked = value.lower().endswith("chunked")
-        elif key == "connection":
-            connection = value.lower()
+    fields = parse_framing_fields(lines[1:])
+    if fields is None:
+        return None
+    length, chunked, connection = fields.content_length or 0, fields.chunked, fields.connection
     version = parts[2]
     close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
     return RequestHead(parts[0], parts[1], version, close), (0 if chunked else length), chunked

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from enum import Enum
 
+from chaos.toxiproxy.toxics.http_headers import parse_framing_fields
+
 MAX_HEAD = 64 * 1024
 MAX_LINE = 8 * 1024
 
@@ -157,18 +159,8 @@ def _parse_status_head(raw: bytes) -> tuple[int, int | None, bool] | None:
         return None
     if not (len(parts[1]) == 3 and parts[1].isdigit()):
         return None
-    length: int | None = None
-    chunked = False
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep:
-            return None
-        key = name.strip().lower()
-        value = value.strip()
-        if key == "content-length":
-            if not value.isdigit():
-                return None
-            length = int(value)
-        elif key == "transfer-encoding":
-            chunked = value.lower().endswith("chunked")
+    fields = parse_framing_fields(lines[1:])
+    if fields is None:
+        return None
+    length, chunked = fields.content_length, fields.chunked
     return int(parts[1]), (None if chunked else length), chunked
