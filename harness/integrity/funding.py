@@ -24,14 +24,18 @@ HOUR_MS = 3_600_000
 
 
 def intervals_ms(config: dict[str, object]) -> dict[str, int]:
-    """Funding interval per symbol from the engine config (``funding_interval_hours``, default 8)."""
+    """Funding interval per symbol from the engine config (``funding_interval_seconds``, else
+    ``funding_interval_hours``, default 8 h)."""
     instruments = config.get("instruments")
     out: dict[str, int] = {}
     if isinstance(instruments, dict):
-        for symbol, spec in instruments.items():
-            hours = spec.get("funding_interval_hours", 8) if isinstance(spec, dict) else 8
+        for symbol, raw in instruments.items():
+            spec = raw if isinstance(raw, dict) else {}
             try:
-                out[str(symbol)] = int(str(hours)) * HOUR_MS
+                if "funding_interval_seconds" in spec:
+                    out[str(symbol)] = int(str(spec["funding_interval_seconds"])) * 1000
+                else:
+                    out[str(symbol)] = int(str(spec.get("funding_interval_hours", 8))) * HOUR_MS
             except ValueError:
                 continue
     return out

@@ -15,6 +15,7 @@ from .errors import ConfigError, DomainError
 from .units import MONEY_DECIMALS, PRICE_DECIMALS, QTY_DECIMALS, RATE_SCALE, parse_decimal, parse_rate
 
 HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,22 @@ def tiers_from_rows(rows: object, where: str) -> tuple[Tier, ...]:
     return tuple(tiers)
 
 
+def funding_interval_ms(raw: Mapping[str, object], at: str) -> int:
+    """``funding_interval_seconds`` (sub-hour intervals, e.g. short game days) or ``funding_interval_hours``
+    (default 8); one of them, positive, dividing a day so funding times stay aligned to 00:00 UTC."""
+    if "funding_interval_seconds" in raw and "funding_interval_hours" in raw:
+        raise ConfigError(f"{at}: give funding_interval_seconds or funding_interval_hours, not both")
+    if "funding_interval_seconds" in raw:
+        where = f"{at}.funding_interval_seconds"
+        interval = 1000 * _int(raw["funding_interval_seconds"], where)
+    else:
+        where = f"{at}.funding_interval_hours"
+        interval = HOUR_MS * _int(raw.get("funding_interval_hours", 8), where)
+    if DAY_MS % interval:
+        raise ConfigError(f"{where}: must divide a day (86400 s) evenly, got {interval // 1000} s")
+    return interval
+
+
 def instrument_from_dict(symbol: str, raw: object) -> Instrument:
     if not isinstance(raw, dict):
         raise ConfigError(f"instruments.{symbol}: expected a mapping")
@@ -153,8 +170,7 @@ def instrument_from_dict(symbol: str, raw: object) -> Instrument:
         maker_fee=_rate(raw.get("maker_fee"), f"{at}.maker_fee"),
         taker_fee=_rate(raw.get("taker_fee"), f"{at}.taker_fee"),
         clearance_fee=_rate(raw.get("clearance_fee"), f"{at}.clearance_fee"),
-        funding_interval_ms=HOUR_MS
-        * _int(raw.get("funding_interval_hours", 8), f"{at}.funding_interval_hours"),
+        funding_interval_ms=funding_interval_ms(raw, at),
         interest_rate=_rate(raw.get("interest_rate", "0.0001"), f"{at}.interest_rate"),
         premium_clamp=_rate(raw.get("premium_clamp", "0.0005"), f"{at}.premium_clamp"),
         cap_multiplier=_rate(raw.get("cap_multiplier", "0.75"), f"{at}.cap_multiplier"),

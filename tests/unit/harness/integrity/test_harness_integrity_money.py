@@ -242,3 +242,16 @@ def test_other_failures_on_a_corrupt_journal_say_so_first(run_dir, journal, hist
     assert res.verdict is Verdict.FAIL
     assert res.evidence[0].startswith("note: the journal copy is corrupt (commands: CRC mismatch at seq 2)")
     assert "a/c2" in res.evidence[1]
+
+
+def test_funding_interval_seconds_replays_ten_second_intervals(run_dir, journal):
+    journal.set_config({"instruments": {"BTCUSDT": {"asset": "USDT", "funding_interval_seconds": 10}}})
+    journal.command("ClockTick", ts_ms=1_000)
+    journal.command("ClockTick", settle_evs(0), ts_ms=10_500)
+    journal.command("ClockTick", ts_ms=31_000)  # crossed 20 s and 30 s, settled neither
+    res = check(run_dir, "funding")
+    assert res.verdict is Verdict.FAIL
+    assert res.evidence == (
+        "BTCUSDT interval 10000: crossed by the run's commands but never settled",
+        "BTCUSDT interval 20000: crossed by the run's commands but never settled",
+    )
