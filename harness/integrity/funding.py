@@ -108,11 +108,17 @@ def check(run: RunData) -> CheckerResult:
             failures.append(f"{sym} interval {start}: crossed by the run's commands but never settled")
         for sym, start in sorted(set(settled) - expected):
             failures.append(f"{sym} interval {start}: settled, but no command crossed its funding time")
-    counts = {"intervals": len(settled), "symbols": len(by_symbol), "violations": len(failures)}
+    resumed = {e.seq for e in j.events_of("TradingModeChanged") if e.payload.get("previous") == "halted"}
+    after_halt = sum(1 for e in j.events_of("FundingSettled") if e.seq in resumed)
+    counts = {"intervals": len(settled), "symbols": len(by_symbol), "missed_during_halt": after_halt,
+              "violations": len(failures)}
     if not settled and not failures:
         span = "no commands"
         if j.commands:
             span = f"seq 1..{j.last_seq}, ts {j.commands[0].ts_ms}..{j.commands[-1].ts_ms} ms"
         why = "crossed no funding time" if intervals else "settled none (no instruments in engine_config)"
         return nothing_to_check(NAME, f"the run ({span}) {why}", counts=counts)
-    return result(NAME, failures, counts, f"{len(settled)} intervals settled")
+    summary = f"{len(settled)} intervals settled" + ("" if failures else " once each, zero-sum")
+    if after_halt:
+        summary += f"; {after_halt} missed during a halt, settled in order when trading resumed"
+    return result(NAME, failures, counts, summary)

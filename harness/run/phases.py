@@ -21,7 +21,7 @@ from harness.run.loadplan import load_options
 from harness.run.progress import Progress, status_text
 from harness.run.remediation import RemediationDriver
 from harness.run.setup_phase import run_setup
-from harness.run.stackplan import leader_color, stack_spec
+from harness.run.stackplan import leader_color, stack_spec, write_engine_config
 from harness.run.watch import AlertWatcher, StopWatch, evaluate, hypothesis_round, record_round
 from harness.scenario.model import RemediationAction, Scenario
 from harness.schedule import Action, build_schedule
@@ -96,7 +96,8 @@ class Run:
         write_manifest(self.folder, s, self.run_id, {"run_dir": str(self.folder.root)})
         with contextlib.suppress(OSError):
             shutil.copyfile(s.source, self.folder.root / "scenario.yaml")
-        spec = stack_spec(s, self.folder.root, self.folder.live_journal)
+        spec = stack_spec(s, self.folder.root, self.folder.live_journal,
+                          engine_config=write_engine_config(s, self.folder.root))
         t = time.monotonic()
         self.load_t0 = t  # a CSV feed replays from its start: the scenario clock starts with the stack
         self.stack = start_stack(spec, install_handlers=False)
@@ -251,12 +252,13 @@ class Run:
         r = s.remediation
         if r.after_alert:
             since = min(self.fault_t.values(), default=None)
-            if since is not None and self.watcher.fired_since(r.after_alert, since - 1.0) is not None:
+            fired = None if since is None else self.watcher.fired_since(r.after_alert, since - 1.0)
+            if fired is not None and time.time() >= fired + r.delay:
                 self._phase("remediation")
-                rem.start(f"alert {r.after_alert} firing")
-        elif r.at is not None and now >= r.at:
+                rem.start(f"alert {r.after_alert} firing" + (f", then {r.delay:g}s" if r.delay else ""))
+        elif r.at is not None and now >= r.at + r.delay:
             self._phase("remediation")
-            rem.start(f"at {r.at:g}s")
+            rem.start(f"at {r.at + r.delay:g}s")
 
     def _on_alert(self, name: str, t: float) -> None:
         for d in self.scenario.detection:

@@ -1,8 +1,11 @@
-"""A scenario's stack section → the supervisor's :class:`harness.stack.spec.StackSpec` (pure)."""
+"""A scenario's stack section → the supervisor's :class:`harness.stack.spec.StackSpec` (pure, except
+:func:`write_engine_config`, which writes the scenario's engine-config overlay into the run folder)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import yaml
 
 from harness.scenario.durations import format_duration
 from harness.scenario.model import EngineRole, Scenario
@@ -27,7 +30,23 @@ def feed_args(scenario: Scenario) -> tuple[str, ...]:
     return tuple(args)
 
 
-def stack_spec(scenario: Scenario, run_dir: Path, journal: Path, *, prometheus: bool = True) -> StackSpec:
+ENGINE_CONFIG_FILE = "engine-config.yaml"
+
+
+def write_engine_config(scenario: Scenario, run_dir: Path) -> Path | None:
+    """``run_dir/engine-config.yaml`` = ``extends: default`` + the scenario's ``stack.engine_config``
+    (the engine merges it over its built-in config: RFC 7386). None (nothing written) when the scenario
+    has no overlay. OSError propagates."""
+    overlay = scenario.stack.engine_config
+    if not overlay:
+        return None
+    path = run_dir / ENGINE_CONFIG_FILE
+    path.write_text(yaml.safe_dump({"extends": "default", **overlay}, sort_keys=True), encoding="utf-8")
+    return path
+
+
+def stack_spec(scenario: Scenario, run_dir: Path, journal: Path, *, prometheus: bool = True,
+               engine_config: Path | None = None) -> StackSpec:
     engines = []
     for e in scenario.stack.engines:
         extra: tuple[str, ...] = ()
@@ -39,6 +58,7 @@ def stack_spec(scenario: Scenario, run_dir: Path, journal: Path, *, prometheus: 
         seed=scenario.seed,
         engines=tuple(engines),
         journal=journal,
+        engine_config=engine_config,
         feed_symbols=scenario.stack.feed.symbols,
         feed_args=feed_args(scenario),
         toxiproxy_url=scenario.stack.toxiproxy_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -92,6 +93,9 @@ class StackSpec:
     scrape_interval: float = 0.25
     evaluation_interval: float = 0.25
     feed: FeedSpec = field(default_factory=FeedSpec)
+    # Overlay on the engine's built-in config (RFC 7386 merge patch: ``engine:`` options and
+    # ``instruments.<SYMBOL>`` fields; null removes a field). Empty = the built-in config as is.
+    engine_config: Mapping[str, Any] = field(default_factory=dict)
 
     def engine(self, color: str) -> EngineSpec | None:
         return next((e for e in self.engines if e.color == color), None)
@@ -151,6 +155,7 @@ class Remediation:
     color: str | None = None  # deploy target / failover target (default: the other color)
     after_alert: str | None = None  # start when this alert fires ...
     at: float | None = None  # ... or at this time from the start of the load
+    delay: float = 0.0  # then wait this long (time to ship the hotfix; the halt lasts meanwhile)
     trading_modes: tuple[str, ...] = ()  # after cutover: cancel_only, post_only, normal
     expect: str = "promoted"  # controller outcome that passes: promoted | rolled_back | any
 

@@ -55,7 +55,7 @@ def _endpoint(r: Reader, obj: Mapping[str, Any], key: str, path: str, local: str
 
 def stack(r: Reader, raw: Any, path: str = "stack") -> StackSpec:
     m = r.mapping(raw, path, ("engines", "toxiproxy", "prometheus", "scrape_interval",
-                              "evaluation_interval", "feed"))
+                              "evaluation_interval", "feed", "engine_config"))
     engines_raw = r.mapping(m.get("engines") or {"blue": {"role": "leader"}}, join(path, "engines"), COLORS)
     engines = []
     for color, spec in engines_raw.items():
@@ -90,7 +90,19 @@ def stack(r: Reader, raw: Any, path: str = "stack") -> StackSpec:
         scrape_interval=r.duration(m, "scrape_interval", path, 0.25, positive=True),
         evaluation_interval=r.duration(m, "evaluation_interval", path, 0.25, positive=True),
         feed=feed,
+        engine_config=engine_config(r, m.get("engine_config"), join(path, "engine_config")),
     )
+
+
+def engine_config(r: Reader, raw: Any, path: str) -> dict[str, Any]:
+    """The overlay's shape (``engine`` mapping, ``instruments`` symbol -> mapping); the engine itself
+    validates the fields when it starts, naming them."""
+    m = r.mapping(raw, path, ("engine", "instruments"))
+    r.mapping(m.get("engine"), join(path, "engine"))
+    instruments = r.mapping(m.get("instruments"), join(path, "instruments"))
+    for symbol, spec in instruments.items():
+        r.mapping(spec, join(join(path, "instruments"), symbol))
+    return dict(m)
 
 
 def load(r: Reader, raw: Any, path: str = "load") -> LoadSpec:
@@ -197,7 +209,7 @@ def detection(r: Reader, items: list[Any], path: str, fault_ids: set[str]) -> tu
 
 
 def remediation(r: Reader, raw: Any, path: str, engines: tuple[EngineSpec, ...]) -> Remediation:
-    m = r.mapping(raw, path, ("action", "color", "after_alert", "at", "trading_modes", "expect"))
+    m = r.mapping(raw, path, ("action", "color", "after_alert", "at", "delay", "trading_modes", "expect"))
     action = RemediationAction(r.string(m, "action", path, "none", tuple(RemediationAction)))
     color = r.string(m, "color", path, None, COLORS)
     if action is not RemediationAction.NONE:
@@ -211,7 +223,8 @@ def remediation(r: Reader, raw: Any, path: str, engines: tuple[EngineSpec, ...])
         if mode not in TRADING_MODES:
             r.error(join(join(path, "trading_modes"), i), f"must be one of {', '.join(TRADING_MODES)}")
     return Remediation(action=action, color=color, after_alert=r.string(m, "after_alert", path, None),
-                       at=r.duration(m, "at", path, None, scaled=True), trading_modes=modes,
+                       at=r.duration(m, "at", path, None, scaled=True),
+                       delay=r.duration(m, "delay", path, 0.0, scaled=True), trading_modes=modes,
                        expect=r.string(m, "expect", path, "promoted", ("promoted", "rolled_back", "any")))
 
 

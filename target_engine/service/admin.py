@@ -1,4 +1,4 @@
-"""Admin routes under /admin: failpoints, trading mode, index price, promote, snapshot.
+"""Admin routes under /admin: failpoints, trading mode, index price, insurance fund, promote, snapshot.
 
 Loopback clients only unless a token is configured; with a token every admin request needs
 ``Authorization: Bearer <token>`` (compared in constant time).
@@ -10,6 +10,7 @@ import hmac
 
 from chaos import failpoints
 from target_engine.domain import DomainError, IndexTick, SetTradingMode, TradingMode, units
+from target_engine.domain.commands import FundInsurance
 from target_engine.journal import JournalError, LeaseHeldError
 from target_engine.service.asgi import Request, Response, Router
 from target_engine.service.errors import ApiError, not_leader
@@ -34,6 +35,7 @@ class AdminApi:
         r.add("DELETE", "/admin/failpoints", self.clear_all)
         r.add("PUT", "/admin/trading-mode", self.trading_mode)
         r.add("PUT", "/admin/index-price", self.index_price)
+        r.add("POST", "/admin/insurance-fund", self.fund_insurance)
         r.add("POST", "/admin/promote", self.promote)
         r.add("POST", "/admin/snapshot", self.snapshot)
 
@@ -106,6 +108,28 @@ class AdminApi:
         await self.seq.submit(IndexTick(symbol=symbol, price=price))
         view = self.node.engine.market_view(symbol) or {}
         return Response(200, {"symbol": symbol, "seq": self.node.applied_seq, **view})
+
+    async def fund_insurance(self, req: Request) -> Response:
+        """Inject money into the insurance fund (journaled FundInsurance; OKEx 2018's risk-reserve
+        injection, or seeding a fund on a running venue). Body ``{"asset", "amount"}``, amount > 0."""
+        self._auth(req)
+        body = req.json()
+        if set(body) != {"asset", "amount"}:
+            raise ApiError("INVALID_FIELD", 'body must be {"asset": "...", "amount": "..."}')
+        asset = body["asset"]
+        if not isinstance(asset, str) or asset not in self.node.config.assets:
+            raise ApiError("UNKNOWN_ASSET", f"asset must be one of {'|'.join(self.node.config.assets)}",
+                           status=400)
+        try:
+            amount = units.parse_amount(body["amount"])
+        except DomainError as exc:
+            raise ApiError(exc.code, exc.message, status=400) from None
+        if not self.node.is_leader:
+            raise not_leader(self.node.leader_color)
+        await self.seq.submit(FundInsurance(asset=asset, amount=amount))
+        balance = self.node.engine.insurance_fund(asset)
+        return Response(200, {"asset": asset, "balance": units.format_money(balance),
+                              "seq": self.node.applied_seq})
 
     async def promote(self, req: Request) -> Response:
         self._auth(req)

@@ -17,6 +17,7 @@ from target_engine.journal import Journal, connect, reader
 from target_engine.service.gcpolicy import GcPolicy
 from target_engine.service.margin_queue import MarginQueue
 from target_engine.service.metrics import EngineMetrics
+from target_engine.service.observe import export_state_gauges
 from target_engine.service.options import OverflowPolicy, Role, ServiceOptions
 from target_engine.service.recovery import apply_row_payload, recover
 from target_engine.service.risk import position_qty
@@ -86,6 +87,7 @@ class Node:
         self.metrics.epoch.set(self.epoch)
         self.metrics.applied_seq.set(self.applied_seq)
         self.metrics.set_mode(self.engine_mode())
+        export_state_gauges(self)
 
     def engine_mode(self) -> str:
         try:

@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from target_engine.service.node import Node
 
 
+def export_state_gauges(node: Node) -> None:
+    """Series that must exist before their first event: the insurance fund per settlement asset (its
+    current balance: a seeded fund reads as seeded, an empty one as 0, on a standby as on the leader) and
+    the liquidation / ADL counters per symbol at their current value (``increase()`` misses the first
+    count of a series that appears already above 0). Called at start-up and on every role change."""
+    m = node.metrics
+    for asset in node.config.assets:
+        m.insurance.labels(m.color, asset).set(node.engine.insurance_fund(asset) / MONEY_SCALE)
+    for symbol in node.config.instruments:
+        m.liquidations.labels(m.color, symbol)
+        m.adl.labels(m.color, symbol)
+
+
 def observe_events(node: Node, events: list[Event]) -> None:
     m = node.metrics
     c = m.color

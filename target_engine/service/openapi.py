@@ -67,6 +67,7 @@ OPERATIONS: list[tuple[str, str, str, list[str], list[dict[str, Any]], dict[str,
     ("delete", "/admin/failpoints", "Clear all failpoints", [], [], None),
     ("put", "/admin/trading-mode", "Set the trading mode (journaled)", [], [], MODE_BODY),
     ("put", "/admin/index-price", "Journal an index price tick by hand", [], [], INDEX_BODY),
+    ("post", "/admin/insurance-fund", "Inject into the insurance fund (journaled)", [], [], TRANSFER_BODY),
     ("post", "/admin/promote", "Promote this engine to leader (new epoch)", [], [], None),
     ("post", "/admin/snapshot", "Write a snapshot", [], [], None),
 ]

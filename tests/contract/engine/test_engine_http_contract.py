@@ -148,3 +148,36 @@ def test_bad_input_is_4xx_with_code(engine: EngineProc, method: str, path: str, 
         r = c.request(method, path, content=body, params=params)
         assert r.status_code == status, r.text
         assert set(r.json()) >= {"code", "message"}
+
+
+def _gauge(text: str, name: str, **labels: str) -> float | None:
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            head, value = line.rsplit(" ", 1)
+            if ",".join(sorted(head[len(name) + 1:-1].split(","))) == want:
+                return float(value)
+    return None
+
+
+def test_admin_insurance_fund_injection_is_journaled_and_exported(engine: EngineProc) -> None:
+    with engine.client() as c:
+        metrics = c.get("/metrics").text
+        # exported from start-up for every settlement asset (before any change), liquidation counters too
+        assert _gauge(metrics, "engine_insurance_fund_balance", asset="USDC", color="blue") == 0.0
+        assert _gauge(metrics, "engine_liquidations_total", symbol="BTCUSDT", color="blue") == 0.0
+        before = _gauge(metrics, "engine_insurance_fund_balance", asset="USDT", color="blue")
+        assert before is not None
+        seq = c.get("/v1/state").json()["seq"]
+        r = c.post("/admin/insurance-fund", json={"asset": "USDT", "amount": "2500.5"})
+        assert r.status_code == 200, r.text
+        assert float(r.json()["balance"]) == before + 2500.5 and r.json()["seq"] == seq + 1
+        after = _gauge(c.get("/metrics").text, "engine_insurance_fund_balance", asset="USDT", color="blue")
+        assert after == before + 2500.5
+        for body, code in (({"asset": "XXX", "amount": "1"}, "UNKNOWN_ASSET"),
+                           ({"asset": "USDT", "amount": "-5"}, "INVALID_AMOUNT"),
+                           ({"asset": "USDT", "amount": "0"}, "INVALID_AMOUNT"),
+                           ({"asset": "USDT"}, "INVALID_FIELD")):
+            bad = c.post("/admin/insurance-fund", json=body)
+            assert bad.status_code == 400 and bad.json()["code"] == code, (body, bad.text)
+        assert c.get("/v1/state").json()["seq"] == seq + 1  # refused injections change nothing

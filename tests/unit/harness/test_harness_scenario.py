@@ -153,3 +153,24 @@ def test_durations():
     for bad in ("5 parsecs", "", "-1s", True, -2, None):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_engine_config_overlay_and_remediation_delay(tmp_path):
+    doc = dict(MINIMAL, stack=dict(MINIMAL["stack"], engine_config={
+        "engine": {"deficit_policy": "socialized_loss"},
+        "instruments": {"BTCUSDT": {"funding_interval_seconds": 10, "funding_interval_hours": None}}}),
+        detection=[{"alert": "EngineDown", "within": "5s"}],
+        remediation={"action": "failover", "after_alert": "EngineDown", "delay": "4s"},
+        profiles={"ci": {"time_scale": 0.5}})
+    s = load_scenario(write(tmp_path, doc), "ci")
+    assert s.stack.engine_config["instruments"]["BTCUSDT"]["funding_interval_seconds"] == 10
+    assert s.remediation.delay == 2.0  # scaled like every schedule time
+    assert load_scenario(resolve("latency-spike")).stack.engine_config == {}
+
+
+def test_engine_config_overlay_shape_is_checked(tmp_path):
+    doc = dict(MINIMAL, stack=dict(MINIMAL["stack"], engine_config={
+        "instrumnets": {}, "instruments": {"BTCUSDT": 10}}))
+    issues = issues_of(write(tmp_path, doc))
+    assert any("stack.engine_config.instrumnets" in i and "unknown field" in i for i in issues)
+    assert any("stack.engine_config.instruments.BTCUSDT" in i and "must be a mapping" in i for i in issues)

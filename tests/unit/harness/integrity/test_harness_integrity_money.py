@@ -255,3 +255,18 @@ def test_funding_interval_seconds_replays_ten_second_intervals(run_dir, journal)
         "BTCUSDT interval 10000: crossed by the run's commands but never settled",
         "BTCUSDT interval 20000: crossed by the run's commands but never settled",
     )
+
+
+def test_funding_counts_the_intervals_missed_during_a_halt(run_dir, journal):
+    journal.set_config(CONFIG)
+    halt = ("TradingModeChanged", {"mode": "halted", "previous": "normal", "reason": "x"})
+    resume = ("TradingModeChanged", {"mode": "cancel_only", "previous": "halted", "reason": "x"})
+    journal.command("SetTradingMode", [halt], ts_ms=10 * HOUR - 5, mode="halted")
+    journal.command("ClockTick", ts_ms=12 * HOUR + 5)
+    backlog = [*settle_evs(9 * HOUR), *settle_evs(10 * HOUR), *settle_evs(11 * HOUR)]
+    journal.command("SetTradingMode", [resume, *backlog], ts_ms=12 * HOUR + 9, mode="cancel_only")
+    journal.command("ClockTick", settle_evs(12 * HOUR), ts_ms=13 * HOUR + 10)  # not a halt's end
+    res = check(run_dir, "funding")
+    assert res.verdict is Verdict.PASS, res.evidence
+    assert res.counts["intervals"] == 4 and res.counts["missed_during_halt"] == 3
+    assert "3 missed during a halt, settled in order when trading resumed" in res.summary

@@ -92,3 +92,21 @@ def test_spikes_shift_with_the_scenario_clock_offset() -> None:
     s = load_scenario(SCENARIOS / "okex-2018-liquidation.yaml")
     steps = shape_steps(s, 50.0, offset=5.0)
     assert [(st.duration, st.users) for st in steps] == [(10.0, 10), (10.0, 30), (30.0, 10)]
+
+
+def test_engine_config_overlay_is_written_to_the_run_folder_and_passed_to_serve(tmp_path: Path) -> None:
+    import yaml
+
+    from harness.run.stackplan import write_engine_config
+
+    s = load_scenario(SCENARIOS / "binance-um-2025.yaml", "ci")
+    path = write_engine_config(s, tmp_path)
+    assert path == tmp_path / "engine-config.yaml"
+    doc = yaml.safe_load(path.read_text())
+    assert doc["extends"] == "default"
+    assert doc["instruments"]["BTCUSDT"] == {"funding_interval_seconds": 5, "funding_interval_hours": None}
+    spec = stack_spec(s, tmp_path, tmp_path / "j.sqlite", engine_config=path)
+    argv = spec.engine_process(spec.engines[0], None).argv
+    assert argv[argv.index("--config") + 1] == str(path)
+    plain = load_scenario(SCENARIOS / "latency-spike.yaml")
+    assert write_engine_config(plain, tmp_path / "none") is None
