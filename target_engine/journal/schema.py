@@ -15,10 +15,10 @@ class Durability(StrEnum):
     """What a committed (acknowledged) batch survives; the SQLite ``synchronous`` level in WAL mode.
 
     ``PROCESS``: ``synchronous=NORMAL``. COMMIT writes the batch into the WAL file (the OS page
-    cache) before it returns, without fsync; the WAL is fsynced at each checkpoint. A crash of the
-    engine process (SIGKILL, OOM kill, ``os._exit``) loses nothing acknowledged; an OS crash or power
-    loss may lose the batches since the last checkpoint (the file stays consistent: SQLite rolls
-    the WAL back to its last valid frame).
+    cache) before it returns, without fsync; the WAL is fsynced at each checkpoint (``checkpoint.py``,
+    every 0.5 s by default). A crash of the engine process (SIGKILL, OOM kill, ``os._exit``) loses
+    nothing acknowledged; an OS crash or power loss may lose the batches since the last checkpoint
+    (the file stays consistent: SQLite rolls the WAL back to its last valid frame).
     ``POWER``: ``synchronous=FULL``. COMMIT also fsyncs the WAL: acknowledged batches survive an OS
     crash or power loss too, at the cost of one fsync per group commit.
     """

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from chaos import failpoints
 from target_engine.journal import reader
+from target_engine.journal.checkpoint import Checkpointer
 from target_engine.journal.errors import FencedError, LeaseHeldError
 from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, snapshot_crc
 from target_engine.journal.schema import Durability, connect, ensure_schema
@@ -27,15 +28,29 @@ from target_engine.journal.schema import Durability, connect, ensure_schema
 class Journal:
     """Writer side of the journal file. Thread-safe through one lock (one writer thread at a time)."""
 
-    def __init__(self, path: str | Path, engine_config_json: str | None = None,
-                 durability: Durability = Durability.POWER) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        engine_config_json: str | None = None,
+        durability: Durability = Durability.POWER,
+        checkpoint_interval_s: float | None = 0.5,
+    ) -> None:
+        """``checkpoint_interval_s``: WAL checkpoints by a background thread at that interval, never
+        inside a commit (see ``checkpoint.py``); None keeps SQLite's automatic checkpoint."""
         self.path = Path(path)
         self.durability = durability
         self.conn = connect(self.path, durability=durability)
         ensure_schema(self.conn, engine_config_json)
         self._lock = threading.Lock()
+        self._checkpointer: Checkpointer | None = None
+        if checkpoint_interval_s is not None:
+            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(self.path, checkpoint_interval_s)
+            self._checkpointer.start()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._lock:
             self.conn.close()
 
