@@ -247,6 +247,11 @@ def build_report(
             {"t": e.t, "name": e.get("name"), "state": e.get("state")}
             for e in history.events_of(EventKind.ALERT)
         ],
+        "frozen": [  # the harness's own pauses (admission frozen): traffic dips there, not a fault
+            {"start": e.get("start"), "end": e.t, "label": "pre-fault snapshot (admission frozen)"}
+            for e in history.events_of(EventKind.PHASE)
+            if e.get("status") == "pre_fault_snapshot" and isinstance(e.get("start"), int | float)
+        ],
         "detection": detections(scenario, history),
         "controller": controller(scenario, history),
         "ramp": ramp_steps(history),

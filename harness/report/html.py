@@ -43,21 +43,27 @@ def render_html(report: dict[str, Any], panels: dict[str, list[Series]]) -> str:
         Marker(tr["t"], f"deploy → {tr.get('to')}: {tr.get('reason', '')}", "#1f4e9c", dashed=True)
         for tr in report["controller"]["transitions"]
     ]
+    frozen = [(w["start"], w["end"], str(w.get("label", "paused"))) for w in report.get("frozen", [])]
     charts = []
     for name, (title, unit, _query) in PANELS.items():
-        charts.append(line_chart(title, unit, panels.get(name, []), t0, t1, windows=windows, markers=markers))
+        charts.append(line_chart(title, unit, panels.get(name, []), t0, t1, windows=windows, markers=markers,
+                                 frozen=frozen))
     title = escape(f"Game day {report.get('scenario')}")
+    profile = str(report.get("profile") or "default")
     parts = [
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{CSS}</style></head><body>",
         f"<h1>{title}</h1>",
         f'<p><span class="verdict {escape(report["verdict"])}">{escape(report["verdict"].upper())}</span> '
         f"exit code {report['exit_code']} · run <code>{escape(str(report.get('run_id')))}</code> · "
-        f"seed {escape(str(report.get('seed')))} · profile {escape(str(report.get('profile')))}</p>",
+        f"seed {escape(str(report.get('seed')))} · profile {escape(profile)}</p>",
     ]
     if report["reasons"]:
         parts.append("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in report["reasons"][:20]) + "</ul>")
-    parts.append("<h2>Timeline</h2><p>Fault windows shaded; alerts red lines; deploy steps blue dashed.</p>")
+    parts.append(
+        "<h2>Timeline</h2><p>Fault windows shaded orange; the pre-fault snapshot (admission frozen, so "
+        "traffic dips) shaded grey; alerts red lines; deploy steps blue dashed. Prometheus series are "
+        "rates over 5 s or scraped gauges, so they trail the events by up to a few seconds.</p>")
     parts += charts
     parts.append(
         "<h2>Detection</h2>"

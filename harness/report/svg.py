@@ -8,6 +8,19 @@ from html import escape
 from typing import Any
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf")
+# Fixed colours for labels with a meaning, so a legend reads the same in every chart and run:
+# outcomes (ok green, fail red, info = outcome unknown amber) and engine colours (blue, green).
+MEANINGFUL = {
+    "ok": "#2ca02c", "fail": "#d62728", "info": "#e6a100",
+    "blue": "#1f77b4", "green": "#2ca02c", "none": "#7f7f7f",
+}
+FAULT_FILL, FROZEN_FILL = "#f4a582", "#bbbbbb"
+
+
+def series_color(label: str, index: int) -> str:
+    """The meaningful colour of ``label`` (``outcome=fail``, ``color=blue``, ``ok``...), else the palette."""
+    value = label.rsplit("=", 1)[-1] if "," not in label else ""
+    return MEANINGFUL.get(value) or PALETTE[index % len(PALETTE)]
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 900, 190, 56, 12, 22, 26
 
 
@@ -32,8 +45,11 @@ def line_chart(
     *,
     windows: Sequence[tuple[float, float, str]] = (),
     markers: Sequence[Marker] = (),
+    frozen: Sequence[tuple[float, float, str]] = (),
 ) -> str:
-    """An SVG chart; ``t0``/``t1`` bound the x axis (seconds, absolute); empty series ⇒ "no data"."""
+    """An SVG chart; ``t0``/``t1`` bound the x axis (seconds, absolute: Unix time for the Prometheus
+    points, the history's fault windows and markers alike); empty series ⇒ "no data". ``windows`` are
+    fault windows (orange), ``frozen`` the harness's own pauses such as the pre-fault snapshot (grey)."""
     span = max(t1 - t0, 1e-9)
     values = [p[1] for s in series for p in s.get("points", [])]
     vmax = max([*values, 0.0]) or 1.0
@@ -51,10 +67,11 @@ def line_chart(
         f'aria-label="{escape(title)}">',
         f'<text x="{PAD_L}" y="15" font-size="13" font-weight="bold">{escape(title)} ({escape(unit)})</text>',
     ]
-    for start, end, label in windows:
+    shaded = [(w, FAULT_FILL, "fault ") for w in windows] + [(w, FROZEN_FILL, "") for w in frozen]
+    for (start, end, label), fill, prefix in shaded:
         parts.append(
             f'<rect x="{x(start):.1f}" y="{PAD_T}" width="{max(x(end) - x(start), 1):.1f}" height="{ph}" '
-            f'fill="#f4a582" fill-opacity="0.3"><title>fault {escape(label)}</title></rect>'
+            f'fill="{fill}" fill-opacity="0.3"><title>{prefix}{escape(label)}</title></rect>'
         )
     parts.append(f'<line x1="{PAD_L}" y1="{PAD_T + ph}" x2="{W - PAD_R}" y2="{PAD_T + ph}" stroke="#555"/>')
     parts.append(f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{PAD_T + ph}" stroke="#555"/>')
@@ -72,7 +89,7 @@ def line_chart(
         pts = s.get("points", [])
         if not pts:
             continue
-        color = PALETTE[i % len(PALETTE)]
+        color = series_color(str(s.get("label", "")), i)
         coords = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in pts)
         parts.append(
             f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{coords}">'

@@ -193,8 +193,9 @@ class Run:
         while True:
             now = self.elapsed()
             if not pre_taken and first is not None and now >= first - 1.5:
-                t = time.monotonic()
+                t, wall = time.monotonic(), time.time()
                 self.snapshot("pre_fault.json", freeze=True)
+                self.history.event("phase", name="faults", status="pre_fault_snapshot", start=wall)
                 self.load_t0 += time.monotonic() - t  # the scenario clock stands still meanwhile
                 self.extra_figures["pre_fault_snapshot_seconds"] = round(time.monotonic() - t, 3)
                 pre_taken = True
