@@ -42,7 +42,7 @@ def test_csv_feed_replays_the_file() -> None:
 def test_load_spike_is_folded_into_the_shape() -> None:
     s = load_scenario(SCENARIOS / "okex-2018-liquidation.yaml")
     steps = shape_steps(s, 60.0)
-    assert [(st.duration, st.users) for st in steps] == [(15.0, 10), (10.0, 30), (35.0, 10)]
+    assert [(st.duration, st.users) for st in steps] == [(13.0, 10), (12.0, 30), (35.0, 10)]
     assert sum(st.duration for st in steps) == 60.0
 
 
@@ -91,7 +91,7 @@ def test_metrics_server_serves_gameday_names() -> None:
 def test_spikes_shift_with_the_scenario_clock_offset() -> None:
     s = load_scenario(SCENARIOS / "okex-2018-liquidation.yaml")
     steps = shape_steps(s, 50.0, offset=5.0)
-    assert [(st.duration, st.users) for st in steps] == [(10.0, 10), (10.0, 30), (30.0, 10)]
+    assert [(st.duration, st.users) for st in steps] == [(8.0, 10), (12.0, 30), (30.0, 10)]
 
 
 def test_engine_config_overlay_is_written_to_the_run_folder_and_passed_to_serve(tmp_path: Path) -> None:
