@@ -97,11 +97,21 @@ def _harness() -> list[Metric]:
     return from_registry(GamedayMetrics().registry)
 
 
+def _pushed() -> list[Metric]:
+    from harness.run.publish import run_registry
+
+    report = {"checkers": {"orders": {"verdict": "pass"}}, "detection": [{"alert": "A", "mttd_seconds": 1}],
+              "figures": {"wall_seconds": 1}}
+    return from_registry(run_registry(report, now=0.0))
+
+
 SOURCES: dict[str, tuple[str, str, Callable[[], list[Metric]]]] = {
     "engine-blue`, `engine-green": ("Margin engine", "target_engine/service/metrics.py", _engine),
     "gateway": ("Gateway", "harness/deploy/gateway_metrics.py", _gateway),
     "chaos-proxy": ("chaos-proxy", "chaos/toxiproxy/metrics.py", _chaos_proxy),
     "gameday": ("Harness (gameday)", "harness/run/exporter.py", _harness),
+    "pushgateway": ("Run results (pushed to a Pushgateway when PUSHGATEWAY_URL is set)",
+                    "harness/run/publish.py", _pushed),
     "loadgen": ("Load generator (Locust exporter)", "harness/load/locustfiles/engine_load.py",
                 lambda: from_source(LOCUSTFILE)),
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the harness and its tests use, only those that are missing.
 # prometheus: the real server and promtool · docker.io: container faults · busybox-static: a local
-# test image with no registry · docker-compose: validates docker-compose.yml offline.
+# test image with no registry · docker-compose: validates docker-compose.yml offline ·
+# prometheus-pushgateway: where finished runs publish their verdicts (PUSHGATEWAY_URL).
 set -euo pipefail
 declare -A need=(
   [prometheus]=prometheus
@@ -9,6 +10,7 @@ declare -A need=(
   [dockerd]=docker.io
   [busybox]=busybox-static
   [docker-compose]=docker-compose
+  [prometheus-pushgateway]=prometheus-pushgateway
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -16,6 +16,8 @@ from harness.observability.errors import ObservabilityError
 _JOB = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?")
 RULES_DIR_ENV = "GAMEDAY_RULES_DIR"
+# Jobs whose series carry their own job/instance labels (a Pushgateway holds other jobs' metrics).
+HONOR_LABELS_JOBS = frozenset({"pushgateway"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ def render_config(
         "scrape_configs": [
             {
                 "job_name": job,
+                **({"honor_labels": True} if job in HONOR_LABELS_JOBS else {}),
                 "scheme": scheme,
                 "metrics_path": path,
                 "static_configs": [{"targets": sorted(set(addresses))}],

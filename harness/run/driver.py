@@ -14,6 +14,7 @@ exit 2) unless a check failed.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 from harness.run.finish import finish_reports
 from harness.run.folder import RunFolder, new_run_id
 from harness.run.phases import Run
+from harness.run.publish import PUSHGATEWAY_ENV, publish_run
 from harness.scenario.model import Scenario
 
 
@@ -84,6 +86,10 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> RunOu
     figures = run.figures()
     figures["wall_seconds"] = round(time.monotonic() - t0, 3)
     report = finish_reports(folder.root, scenario, run_id, error, figures)
+    gateway = os.environ.get(PUSHGATEWAY_ENV)
+    if gateway:
+        problem = publish_run(report, gateway)
+        run.progress.say(problem or f"results pushed to {gateway}")
     run.progress.say(_summary(report))
     return RunOutcome(run_id, folder.root, report, int(report["exit_code"]), time.monotonic() - t0)
 

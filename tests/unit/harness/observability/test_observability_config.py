@@ -88,3 +88,11 @@ def test_managed_prometheus_validates_before_starting(tmp_path: Path) -> None:
         ManagedPrometheus([], [tmp_path / "nope.yml"], workdir=tmp_path)
     assert err.value.code == "RULES_NOT_FOUND"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pushgateway_job_keeps_the_pushed_job_and_instance_labels() -> None:
+    text = render_config([ScrapeTarget("pushgateway", "http://127.0.0.1:9091/metrics"),
+                          ScrapeTarget("gateway", "http://127.0.0.1:8000/metrics")], [])
+    jobs = {c["job_name"]: c for c in yaml.safe_load(text)["scrape_configs"]}
+    assert jobs["pushgateway"]["honor_labels"] is True
+    assert "honor_labels" not in jobs["gateway"]  # a normal target's labels are Prometheus's own
