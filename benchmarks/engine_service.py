@@ -6,8 +6,8 @@
    scheduled on a fixed clock, latency measured from the scheduled time so a stall is not hidden)
    -> p50/p99 ms.
    Meanwhile a thread scrapes /metrics every 250 ms with a 250 ms timeout (as Prometheus does in a
-   game day) -> scrape latency and timeouts under load. Run for ``--durability process`` (the
-   engine's default: survives a process crash) and ``power`` (fsync per commit).
+   game day) -> scrape latency and timeouts under load. Run for ``--durability process`` (survives
+   a process crash) and ``power`` (the engine's default: fsync per commit, survives any crash).
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
    with its events through the real journal, then ``recover`` from seq 0 (every command
    re-executed, no snapshot) -> commands/s, and per CPU-second.

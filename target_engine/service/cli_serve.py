@@ -40,9 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--margin-low-water", type=int)
     p.add_argument("--snapshot-every", type=int, default=100_000)
     p.add_argument("--clock-tick-ms", type=int, default=1000)
-    p.add_argument("--durability", choices=[d.value for d in Durability], default=Durability.PROCESS.value,
-                   help="process: an acknowledged order survives a crash of the engine process (SIGKILL); "
-                        "power: also an OS crash or power loss (one fsync per group commit)")
+    p.add_argument("--durability", choices=[d.value for d in Durability], default=Durability.POWER.value,
+                   help="power (default): an acknowledged order survives any crash, including an OS crash "
+                        "or power loss (SQLite synchronous=FULL, one fsync per group commit); process: "
+                        "only a crash of the engine process (synchronous=NORMAL, faster)")
     p.add_argument("--checkpoint-interval-ms", type=int, default=500,
                    help="WAL checkpoints in a background thread at this interval, off the commit path "
                         "(0: SQLite's automatic checkpoint inside commits)")
