@@ -2,14 +2,16 @@
 
 Without coalescing (policy ``halt``) every enqueue appends, so a burst of fills grows the queue
 as in the incident; with coalescing (``shed``) an account waits at most once. A hard cap
-(``10 * limit``) bounds memory; accounts over the cap are dropped and counted.
+(``10 * limit``) bounds memory; accounts over the cap are dropped and counted. ``on_grow``
+callbacks run synchronously after every ``put_many`` (the worker checks the depth limit there, so
+the order whose fill pushed the queue past its limit is the last one admitted — no polling race).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 class MarginQueue:
@@ -21,6 +23,7 @@ class MarginQueue:
         self._members: set[str] = set()
         self._ready = asyncio.Event()
         self.dropped = 0
+        self.on_grow: list[Callable[[], None]] = []
 
     def __len__(self) -> int:
         return len(self._items)
@@ -37,6 +40,8 @@ class MarginQueue:
                 self._members.add(acct)
         if self._items:
             self._ready.set()
+        for callback in self.on_grow:
+            callback()
 
     async def get(self) -> str:
         while not self._items:

@@ -9,7 +9,8 @@ account (a delay stalls the worker, the queue grows). While the index of a symbo
 is stale its liquidation is paused: the account is parked and re-queued (by ``watch``) once every
 index is fresh again.
 
-``check_overflow`` runs after each change of depth: past the limit, ``halt`` journals
+``check_overflow`` runs after each change of depth (synchronously when the queue grows, on each
+take, and every 50 ms from ``watch`` while the worker is stalled): past the limit, ``halt`` journals
 ``SetTradingMode(halted, reason=EXCESS_QUEUE_DEPTH)`` and answers every order 503;
 ``shed`` rejects risk-increasing orders until the depth falls below the low-water mark.
 """
@@ -34,6 +35,7 @@ class MarginWorker:
         self.node = node
         self.sequencer = sequencer
         self.parked: set[str] = set()
+        node.margin_queue.on_grow.append(self.check_overflow)
 
     def check_overflow(self) -> None:
         node = self.node

@@ -69,12 +69,16 @@ def stalled(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[En
     assert e.terminate() == 0
 
 
-def _fill_takers(c: httpx.Client) -> None:
+def _fill_takers(c: httpx.Client) -> list[str]:
+    """Market-buy for each taker until the engine refuses with EXCESS_QUEUE_DEPTH; the takers filled."""
+    filled: list[str] = []
     for i in range(TAKERS):
         r = c.post("/v1/orders", json=_market_buy(f"t{i}", f"buy{i}"))
         if r.status_code != 200:
-            assert r.status_code == 503 and r.json()["code"] == "EXCESS_QUEUE_DEPTH"
-            return
+            assert r.status_code == 503 and r.json()["code"] == "EXCESS_QUEUE_DEPTH", r.text
+            break
+        filled.append(f"t{i}")
+    return filled
 
 
 def _excess_count(c: httpx.Client) -> float:
@@ -91,7 +95,7 @@ def test_halt_policy_halts_trading_journaled_and_answers_503(
     e, c = stalled
     assert c.post("/v1/orders", json=_limit("t0", "rest", "BUY", "59000", "0.002")).status_code == 200
     _fill_takers(c)
-    assert wait_for(lambda: c.get("/v1/state").json()["trading_mode"] == "halted", timeout=10)
+    assert wait_for(lambda: c.get("/v1/state").json()["trading_mode"] == "halted", timeout=30)
     state = c.get("/v1/state").json()
     assert state["excess_halted"] is True and state["margin_queue_depth"] > state["margin_queue_limit"]
     order = c.post("/v1/orders", json=_limit("t1", "after", "BUY", "59000", "0.002"))
@@ -115,8 +119,12 @@ def test_shed_policy_rejects_only_risk_increasing_and_resumes(
 ) -> None:
     e, c = stalled
     assert c.post("/v1/orders", json=_limit("t0", "rest", "BUY", "59000", "0.002")).status_code == 200
-    _fill_takers(c)
-    assert wait_for(lambda: c.get("/v1/state").json()["shedding"] is True, timeout=10)
+    # Each fill queues the taker and the maker ``mk``, coalesced per account, and the stalled worker
+    # holds at most one: the queue passes its limit of 4 with the fourth taker's fill at the
+    # earliest, so at least four takers hold a long position (which ones does not depend on timing).
+    longs = _fill_takers(c)
+    assert len(longs) >= 4, longs
+    assert wait_for(lambda: c.get("/v1/state").json()["shedding"] is True, timeout=30)
     state = c.get("/v1/state").json()
     assert state["trading_mode"] == "normal" and state["excess_halted"] is False
     # opening or adding risk: 503 + Retry-After, not executed
@@ -132,13 +140,13 @@ def test_shed_policy_rejects_only_risk_increasing_and_resumes(
             == 404
         )
     # reducing risk is kept: reduce-only, a plain order that only shrinks the position, cancels
-    red = c.post("/v1/orders", json=_limit("t3", "red", "SELL", "60010", "0.001", reduce_only=True))
+    red = c.post("/v1/orders", json=_limit(longs[-1], "red", "SELL", "60010", "0.001", reduce_only=True))
     assert red.status_code == 200, red.text
-    shrink = c.post("/v1/orders", json=_limit("t4", "shrink", "SELL", "60010", "0.002"))
+    shrink = c.post("/v1/orders", json=_limit(longs[-2], "shrink", "SELL", "60010", "0.002"))
     assert shrink.status_code == 200, shrink.text
     assert c.delete("/v1/orders/rest", params={"account": "t0"}).status_code == 200
     assert _excess_count(c) >= 1
     # the worker recovers: the queue drains below the low-water mark and trading resumes on its own
     assert c.delete("/admin/failpoints/margin.worker.delay").status_code == 200
-    assert wait_for(lambda: c.get("/v1/state").json()["shedding"] is False, timeout=10)
+    assert wait_for(lambda: c.get("/v1/state").json()["shedding"] is False, timeout=30)
     assert c.post("/v1/orders", json=_limit("t1", "add2", "BUY", "59000", "0.002")).status_code == 200
