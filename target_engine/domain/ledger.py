@@ -136,9 +136,14 @@ class LedgerMixin(EngineState):
         if account.wallets[asset] < 0 and not self.cross_positions(account, asset):
             self.absorb(account, None, asset, -account.wallets[asset], out)
 
-    def absorb(
+    def cover_deficit(
         self, account: Account, pos: Position | None, asset: str, deficit: int, out: list[Event]
-    ) -> None:
+    ) -> int:
+        """Absorb ``deficit`` of a bankrupt account: the insurance fund first, up to its balance; under
+        ``socialized_loss`` the rest is clawed back from winners. Returns what is still uncovered (under
+        ``adl`` it stays on the account, so the bankruptcy price at which ADL closes carries only it)."""
+        if deficit <= 0:
+            return 0
         fund = self.insurance[asset]
         covered = min(fund, deficit)
         if covered:
@@ -148,6 +153,13 @@ class LedgerMixin(EngineState):
         rest = deficit - covered
         if rest and self.config.deficit_policy is DeficitPolicy.SOCIALIZED_LOSS:
             rest -= self.socialize(account, pos, asset, rest, out)
+        return rest
+
+    def absorb(
+        self, account: Account, pos: Position | None, asset: str, deficit: int, out: list[Event]
+    ) -> None:
+        """A flat bankrupt wallet: fund, then socialized loss, then what is left is recorded as bad debt."""
+        rest = self.cover_deficit(account, pos, asset, deficit, out)
         if rest:
             self.bad_debt[asset] += rest
             out.append(BadDebt(asset, account.account_id, rest))
@@ -175,9 +187,16 @@ class LedgerMixin(EngineState):
             return 0
         target = min(loss, total)
         rate = target * RATE_SCALE // total
+        # pro rata, floor-rounded, the leftover units by largest remainder (then account id), so the
+        # clawback is exactly ``target``; no share exceeds its profit because target <= total
+        shares = {a: p * target // total for a, p in profits}
+        leftover = target - sum(shares.values())
+        by_remainder = sorted(profits, key=lambda item: (-(item[1] * target % total), item[0]))
+        for account_id, _ in by_remainder[:leftover]:
+            shares[account_id] += 1
         taken = 0
-        for account_id, profit in profits:
-            share = profit * target // total
+        for account_id, _ in profits:
+            share = shares[account_id]
             if share:
                 acct = self.accounts[account_id]
                 self.credit(acct, None, asset, -share, "SOCIALIZED_LOSS", out)

@@ -192,10 +192,14 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
         inst = self.instruments[pos.symbol]
         is_long = pos.qty > 0
         side = Side.SELL if is_long else Side.BUY
-        wallet = pos.isolated_margin if pos.margin_type is MarginType.ISOLATED else account.wallets[asset]
         others = 0
         if pos.margin_type is MarginType.CROSS:
             others = sum(self.upnl(p) for p in self.cross_positions(account, asset) if p is not pos)
+        wallet = pos.isolated_margin if pos.margin_type is MarginType.ISOLATED else account.wallets[asset]
+        # A wallet already below zero (not backed by other positions' profit) is a bankrupt remainder:
+        # the fund covers it first, so the bankruptcy (and ADL) price carries only what it cannot cover.
+        self.cover_deficit(account, pos, asset, min(-wallet, -(wallet + others)), out)
+        wallet = pos.isolated_margin if pos.margin_type is MarginType.ISOLATED else account.wallets[asset]
         exact = bankruptcy_price(pos.qty, pos.cost, wallet, others)
         assert exact is not None
         tick = inst.tick_size
@@ -225,7 +229,13 @@ class LiquidationMixin(TradingMixin, MarketsMixin):
                 deficit = sum((bp - p) * q if is_long else (p - bp) * q for p, q in slices)
                 policy = self.config.deficit_policy
                 if deficit <= self.insurance[asset] or policy is DeficitPolicy.SOCIALIZED_LOSS:
+                    qty_before, cost_before = order.filled_qty, order.filled_cost
                     self.match(account, order, limit, out, liquidation=True)
+                    filled = (order.filled_qty - qty_before) * bp
+                    cost = order.filled_cost - cost_before
+                    # the loss beyond the bankruptcy price is paid now (fund first), not left in the wallet
+                    # where the next step's bankruptcy price would pass it on to ADL winners
+                    self.cover_deficit(account, pos, asset, filled - cost if is_long else cost - filled, out)
         if order.remaining:
             self.auto_deleverage(account, pos, order.remaining, bp, out)
         fee = self.charge_clearance(account, pos, asset, order.filled_cost, out)
