@@ -8,6 +8,7 @@ from target_engine.journal.errors import (
     LeaseHeldError,
     SchemaMismatchError,
 )
+from target_engine.journal.leader_lock import LeaderLock, lock_path
 from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, SnapshotRow, canonical_json
 from target_engine.journal.schema import SCHEMA_VERSION, Durability, check_schema, connect
 from target_engine.journal.store import Journal
@@ -22,6 +23,7 @@ __all__ = [
     "Journal",
     "JournalCorruptError",
     "JournalError",
+    "LeaderLock",
     "Lease",
     "LeaseHeldError",
     "SchemaMismatchError",
@@ -29,4 +31,5 @@ __all__ = [
     "canonical_json",
     "check_schema",
     "connect",
+    "lock_path",
 ]

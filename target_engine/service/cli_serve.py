@@ -33,7 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--overflow-policy", choices=[o.value for o in OverflowPolicy], default="halt")
     p.add_argument("--admin-token")
     p.add_argument("--feed", help="tcp://host:port of the price feed")
-    p.add_argument("--lease-ms", type=int, default=600)
+    p.add_argument("--lease-ms", type=int, default=3000,
+                   help="time lease: a standby promotes after the leader's lease has expired this long "
+                        "ago only when the leader is hung but alive (a dead leader frees its file lock "
+                        "<journal>.leader.lock and the standby promotes at once)")
+    p.add_argument("--lock-grace-ms", type=int, default=100,
+                   help="the leader lock must be seen free this long before a standby takes over")
     p.add_argument("--no-auto-promote", action="store_true")
     p.add_argument("--inbound-limit", type=int, default=5000)
     p.add_argument("--margin-queue-limit", type=int, default=1000)
@@ -65,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         config = service_config(raw)
         if args.feed:
             parse_feed_url(args.feed)
-        for name in ("lease_ms", "inbound_limit", "margin_queue_limit", "snapshot_every", "clock_tick_ms"):
+        for name in ("lease_ms", "lock_grace_ms", "inbound_limit", "margin_queue_limit", "snapshot_every",
+                     "clock_tick_ms"):
             if getattr(args, name) <= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive")
         if args.checkpoint_interval_ms < 0:
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     opts = ServiceOptions(
         color=args.color, role=RoleRequest(args.role), overflow_policy=OverflowPolicy(args.overflow_policy),
         admin_token=args.admin_token, feed_url=args.feed, lease_ms=args.lease_ms,
+        lock_grace_ms=args.lock_grace_ms,
         auto_promote=not args.no_auto_promote, inbound_limit=args.inbound_limit,
         margin_queue_limit=args.margin_queue_limit, margin_low_water=low, snapshot_every=args.snapshot_every,
         clock_tick_ms=args.clock_tick_ms,

@@ -1,10 +1,22 @@
 """Leader lease renewal, standby tailing and automatic promotion.
 
-The leader renews its lease every ``lease_ms / 3``; a failed renewal (another epoch holds the
-lease) makes it step down. The standby applies committed commands from the shared journal file
-every ``tail_interval_ms`` and, when ``auto_promote`` is on and the lease has expired, promotes
-itself (new epoch). Journal errors are logged and retried on the next tick; a corrupt record
-stops tailing (reported on /readyz) instead of being applied.
+Two liveness signals, one correctness mechanism:
+
+- the **fencing epoch** in the journal's ``lease`` row: every batch append checks it inside its
+  write transaction, so a stale leader can never write (correctness rests on this alone);
+- the **leader file lock** (``<journal>.leader.lock``, ``flock``), held by the leader for as long
+  as it leads: the kernel drops it the instant the process dies, a slow process keeps it;
+- the **time lease** (``expires_ms``, renewed every ``min(lease_ms / 3, 500 ms)``).
+
+Automatic promotion of a standby (``auto_promote``): when the leader lock has been seen free for
+``lock_grace_ms`` (the leader died or stepped down: no lease wait), or when the time lease has
+expired (a hung-but-alive leader, e.g. SIGSTOP: after ``lease_ms``, default 3 s). A leader stalled
+for less than ``lease_ms`` (CPU starvation, GC) keeps both, so it keeps its leadership. A node that
+just stepped down ignores the lock for ``lease_ms`` (the newly promoted leader may not hold it yet).
+The leader retries the lock on every tick while it does not hold it (after an admin promotion, until
+the fenced old leader steps down and drops it). A failed renewal (another epoch holds the lease)
+makes the leader step down. Journal errors are logged and retried on the next tick; a corrupt
+record stops tailing (reported on /readyz) instead of being applied.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 
 from target_engine.journal import JournalCorruptError, JournalError, LeaseHeldError, reader
 from target_engine.service.node import Node, now_ms
@@ -24,6 +37,7 @@ class Leadership:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.corrupt: str | None = None
+        self._lock_free_since: float | None = None  # time.monotonic() the leader lock was first seen free
 
     def start(self) -> None:
         """Initial role: leader/auto try to take the lease; standby (or a held lease) tails."""
@@ -43,13 +57,15 @@ class Leadership:
 
     async def run(self) -> None:
         node = self.node
-        renew_every = max(node.opts.lease_ms / 3000.0, 0.02)
+        renew_every = min(max(node.opts.lease_ms / 3000.0, 0.02), 0.5)
         tail_every = node.opts.tail_interval_ms / 1000.0
         next_renew = 0.0
         loop = asyncio.get_running_loop()
         while not node.stopping:
             try:
                 if node.is_leader:
+                    if not node.leader_lock.held and node.leader_lock.try_acquire():
+                        log.warning("%s holds the leader lock", node.opts.color)
                     if loop.time() >= next_renew:
                         next_renew = loop.time() + renew_every
                         # in a thread: the journal lock may be held by a commit (an fsync with
@@ -78,11 +94,36 @@ class Leadership:
         node.metrics.applied_seq.set(node.applied_seq)
         lease = reader.read_lease(node.read_conn)
         node.leader_color = lease.holder if lease else None
-        if node.opts.auto_promote and self.corrupt is None and (lease is None or not lease.live(now_ms())):
+        if not node.opts.auto_promote or self.corrupt is not None:
+            return
+        if lease is None or not lease.live(now_ms()):
             try:
                 self.promote(force=False)
+                log.warning("%s promoted: the time lease expired", node.opts.color)
             except LeaseHeldError:
                 pass
+        elif self._leader_lock_free() and node.leader_lock.try_acquire():
+            # the leader process is gone (or stepped down): take over at once, holding its lock
+            try:
+                self.promote(force=True)
+            except BaseException:
+                node.leader_lock.release()
+                raise
+            log.warning("%s promoted: the leader lock was free", node.opts.color)
+
+    def _leader_lock_free(self) -> bool:
+        """True once the leader lock has been free for ``lock_grace_ms`` (ignored just after our own
+        step-down, while the newly promoted leader may not hold it yet)."""
+        node = self.node
+        now = time.monotonic()
+        down = node.stepped_down_at
+        cooling = down is not None and now - down < node.opts.lease_ms / 1000.0
+        if cooling or not node.leader_lock.is_free():
+            self._lock_free_since = None
+            return False
+        if self._lock_free_since is None:
+            self._lock_free_since = now
+        return now - self._lock_free_since >= node.opts.lock_grace_ms / 1000.0
 
     def lag(self) -> int:
         return max(0, reader.last_seq(self.node.read_conn) - self.node.applied_seq)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from target_engine.domain import Engine, EngineConfig, TradingMode
-from target_engine.journal import Journal, connect, reader
+from target_engine.journal import Journal, LeaderLock, connect, reader
 from target_engine.service.gcpolicy import GcPolicy
 from target_engine.service.margin_queue import MarginQueue
 from target_engine.service.metrics import EngineMetrics
@@ -56,6 +56,8 @@ class Node:
         self.config = config
         self.journal = journal
         self.read_conn: sqlite3.Connection = connect(journal.path)
+        self.leader_lock = LeaderLock(journal.path)  # liveness hint only; the epoch fences writes
+        self.stepped_down_at: float | None = None  # time.monotonic() of the last step-down
         self.metrics = EngineMetrics(opts.color)
         self.role = Role.STANDBY
         self.epoch = 0
@@ -108,9 +110,20 @@ class Node:
                 return self.applied_seq
 
     def become_leader(self, force: bool = False) -> int:
-        """Take the lease with a new epoch after applying every committed command (inside the lock)."""
-        epoch = self.journal.acquire(self.opts.color, self.opts.lease_ms, now_ms(), force=force,
-                                     catch_up=self.catch_up)
+        """Take the lease with a new epoch after applying every committed command (inside the lock).
+
+        The leader file lock is taken first when free (so a standby never sees a live leader without
+        it); when another process still holds it (an admin promotion over a running leader) the
+        leadership loop keeps trying until the fenced leader steps down and drops it."""
+        had_lock = self.leader_lock.held
+        self.leader_lock.try_acquire()
+        try:
+            epoch = self.journal.acquire(self.opts.color, self.opts.lease_ms, now_ms(), force=force,
+                                         catch_up=self.catch_up)
+        except BaseException:
+            if not had_lock:
+                self.leader_lock.release()
+            raise
         self.role, self.epoch, self.leader_color = Role.LEADER, epoch, self.opts.color
         self.excess_halted = self.shedding = False
         self.margin_queue.clear()
@@ -124,6 +137,8 @@ class Node:
         """Fenced or failed: drop un-journaled state by rebuilding from the journal; become standby."""
         log.warning("%s steps down: %s", self.opts.color, reason)
         self.role = Role.STANDBY
+        self.leader_lock.release()
+        self.stepped_down_at = time.monotonic()
         self.margin_queue.clear()
         self.excess_halted = self.shedding = False
         self.rebuild()

@@ -29,7 +29,8 @@ class ServiceOptions:
     overflow_policy: OverflowPolicy = OverflowPolicy.HALT
     admin_token: str | None = None
     feed_url: str | None = None
-    lease_ms: int = 600
+    lease_ms: int = 3000  # time lease: only a hung leader is waited out (a dead one frees its lock)
+    lock_grace_ms: int = 100  # the leader lock must be seen free this long before a standby takes over
     auto_promote: bool = True
     inbound_limit: int = 5000
     max_batch: int = 256  # bounds one apply burst on the event loop (~25 ms of orders)

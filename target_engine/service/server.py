@@ -3,7 +3,8 @@
 uvicorn (uvloop + httptools) serves the raw ASGI app on a socket bound before start (so port 0
 works); ``LISTENING http://host:port`` is printed once it accepts connections. SIGTERM/SIGINT:
 uvicorn stops accepting and finishes in-flight requests, the sequencer drains, the lease is
-released (a standby can promote at once), the journal is closed, exit 0.
+released and the leader file lock dropped (a standby can promote at once), the journal is closed,
+exit 0.
 """
 
 from __future__ import annotations
@@ -118,4 +119,5 @@ async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, ho
             with contextlib.suppress(Exception):
                 journal.release(node.epoch, opts.color)
         sequencer.close()
+        node.leader_lock.close()
         journal.close()
