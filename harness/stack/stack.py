@@ -11,10 +11,13 @@ the children it owns.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from chaos.toxiproxy.client import ToxiproxyClient
 from harness.observability.config import ScrapeTarget
@@ -116,16 +119,32 @@ class Stack:
 
     # -- shutdown -----------------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop Prometheus, then every child (newest first); close the client. Idempotent."""
+        """Stop Prometheus, the engines (standbys before the leader), then every other child
+        (newest first); close the client. Idempotent."""
         if self._stopped:
             return
         self._stopped = True
         try:
             if self.prometheus is not None:
                 self.prometheus.stop()
+            for color in self._engine_stop_order():
+                with contextlib.suppress(KeyError):
+                    self.supervisor.stop(f"engine-{color}")
         finally:
             self.supervisor.close()
             self.toxiproxy.close()
+
+    def _engine_stop_order(self) -> list[str]:
+        """Colors with standbys first: a standby still running when the leader drains and releases
+        its lease would promote itself and write a needless epoch into the journal at teardown."""
+        def is_leader(url: str) -> bool:
+            try:
+                return bool(httpx.get(f"{url}/v1/state", timeout=1.0).json().get("role") == "leader")
+            except (httpx.HTTPError, ValueError, AttributeError):
+                return False  # unreachable or odd: stopping it early is harmless
+
+        engines: dict[str, str] = dict(self._urls["engines"])
+        return sorted(engines, key=lambda color: is_leader(engines[color]))
 
     def __enter__(self) -> Stack:
         return self

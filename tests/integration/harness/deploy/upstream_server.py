@@ -68,8 +68,11 @@ class UpstreamServer:
                 self.send_header("X-Upstream", outer.name)
                 for key, value in extra.items():
                     self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the gateway gave up first (a /hang past its timeout): the peer is gone by design
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 

@@ -79,3 +79,27 @@ def test_a_bad_engine_argument_stops_what_was_started(tmp_path):
     with pytest.raises(StartError, match="engine-blue"):
         start_stack(spec, install_handlers=False)
     assert read_state(tmp_path) == []
+
+
+def _epochs(journal) -> list[tuple[int, str]]:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+        return [(int(e), str(c)) for e, c in db.execute("SELECT epoch, color FROM epochs ORDER BY epoch")]
+
+
+def test_teardown_after_a_promotion_writes_no_new_epoch(tmp_path):
+    """Stopping the new leader first would let the old one (now standby) promote itself at teardown."""
+    spec = StackSpec(run_dir=tmp_path, seed=6, gateway=False, prometheus=False)
+    with start_stack(spec, install_handlers=False) as stack:
+        green = stack.urls.engines["green"]
+        request = urllib.request.Request(f"{green}/admin/promote", data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            assert resp.status == 200
+        blue = stack.urls.engines["blue"]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _get(f"{blue}/v1/state")["role"] != "standby":
+            time.sleep(0.05)
+        assert _get(f"{green}/v1/state")["role"] == "leader"
+    assert _epochs(spec.journal_path) == [(1, "blue"), (2, "green")]
