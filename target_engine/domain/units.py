@@ -14,6 +14,7 @@ with a stable code on a bad format, a price off the tick, a quantity off the ste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .errors import DomainError, RejectCode
@@ -89,40 +90,42 @@ def format_decimal(value: int, decimals: int, places: int | None = None) -> str:
     return f"-{text}" if negative and magnitude else text
 
 
-def parse_price(instrument: Instrument, text: object) -> int:
-    """A positive price on the instrument's tick (``INVALID_PRICE`` / ``INVALID_TICK_SIZE``)."""
+def _parse_on_grid(
+    text: object,
+    decimals: int,
+    grid: int,
+    codes: tuple[RejectCode, RejectCode],
+    noun: str,
+    grid_name: str,
+    render: Callable[[int], str],
+) -> int:
+    """A positive decimal that is a multiple of ``grid``; ``codes`` = (invalid value, off the grid)."""
+    invalid, off_grid = codes
     try:
-        value = parse_decimal(text, PRICE_DECIMALS, RejectCode.INVALID_PRICE)
+        value = parse_decimal(text, decimals, invalid)
     except DomainError as exc:
         if "too many decimal places" in exc.message:
-            raise DomainError(RejectCode.INVALID_TICK_SIZE, exc.message) from None
+            raise DomainError(off_grid, exc.message) from None
         raise
     if value <= 0:
-        raise DomainError(RejectCode.INVALID_PRICE, f"price must be positive: {text!r}")
-    if value % instrument.tick_size:
-        raise DomainError(
-            RejectCode.INVALID_TICK_SIZE,
-            f"price {text} is not a multiple of tick {format_price(instrument.tick_size)}",
-        )
+        raise DomainError(invalid, f"{noun} must be positive: {text!r}")
+    if value % grid:
+        raise DomainError(off_grid, f"{noun} {text} is not a multiple of {grid_name} {render(grid)}")
     return value
+
+
+def parse_price(instrument: Instrument, text: object) -> int:
+    """A positive price on the instrument's tick (``INVALID_PRICE`` / ``INVALID_TICK_SIZE``)."""
+    return _parse_on_grid(text, PRICE_DECIMALS, instrument.tick_size,
+                          (RejectCode.INVALID_PRICE, RejectCode.INVALID_TICK_SIZE), "price", "tick",
+                          format_price)
 
 
 def parse_qty(instrument: Instrument, text: object) -> int:
     """A positive quantity on the instrument's step (``INVALID_QUANTITY`` / ``INVALID_STEP_SIZE``)."""
-    try:
-        value = parse_decimal(text, QTY_DECIMALS, RejectCode.INVALID_QUANTITY)
-    except DomainError as exc:
-        if "too many decimal places" in exc.message:
-            raise DomainError(RejectCode.INVALID_STEP_SIZE, exc.message) from None
-        raise
-    if value <= 0:
-        raise DomainError(RejectCode.INVALID_QUANTITY, f"quantity must be positive: {text!r}")
-    if value % instrument.step_size:
-        raise DomainError(
-            RejectCode.INVALID_STEP_SIZE,
-            f"quantity {text} is not a multiple of step {format_qty(instrument.step_size)}",
-        )
-    return value
+    return _parse_on_grid(text, QTY_DECIMALS, instrument.step_size,
+                          (RejectCode.INVALID_QUANTITY, RejectCode.INVALID_STEP_SIZE), "quantity", "step",
+                          format_qty)
 
 
 def parse_amount(text: object, *, allow_negative: bool = False) -> int:
