@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 
 from harness.observability import ManagedPrometheus, ScrapeTarget, default_rule_files, wait_for_targets_up
+from tests.unit.dashboards.dashboards_common import panel_exprs
 
 from .conftest import EngineExporter, requires_prometheus
 
-ROOT = Path(__file__).resolve().parents[3]
-MACROS = {"$__rate_interval": "4s", "$__interval": "1s", "$__range": "1m"}
+# Short windows: the live server has only seconds of data.
+LIVE_MACROS = {"$__rate_interval": "4s", "$__interval": "1s", "$__range": "1m"}
 
 pytestmark = requires_prometheus
 
 
-def _exprs() -> list[tuple[str, str]]:
-    out = []
-    for path in sorted((ROOT / "dashboards" / "grafana").glob("*.json")):
-        dash = json.loads(path.read_text())
-        for panel in dash["panels"]:
-            for target in panel.get("targets", []):
-                expr = target["expr"]
-                for macro, value in MACROS.items():
-                    expr = expr.replace(macro, value)
-                out.append((f"{path.name}: {panel['title']}", expr))
-    return out
-
-
 def test_every_panel_query_runs_on_a_live_server(blue_exporter: EngineExporter, tmp_path: Path) -> None:
-    exprs = _exprs()
+    exprs = [(f"{name}: {where}", expr) for name, where, expr in panel_exprs(LIVE_MACROS)]
     assert len(exprs) > 30
     with ManagedPrometheus([ScrapeTarget("engine-blue", blue_exporter.url)], default_rule_files(),
                            workdir=tmp_path) as prom, httpx.Client(timeout=5) as http:

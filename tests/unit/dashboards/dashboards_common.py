@@ -24,14 +24,15 @@ def panels(dash: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])
 
 
-def panel_exprs() -> list[tuple[str, str, str]]:
-    """(dashboard file, panel title + refId, PromQL with Grafana macros replaced)."""
+def panel_exprs(macros: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(dashboard file, panel title + refId, PromQL with Grafana macros replaced by ``macros``)."""
+    macros = GRAFANA_MACROS if macros is None else macros
     out = []
     for name, dash in dashboards().items():
         for panel in panels(dash):
             for target in panel.get("targets", []):
                 expr = target["expr"]
-                for macro, value in GRAFANA_MACROS.items():
+                for macro, value in macros.items():
                     expr = expr.replace(macro, value)
                 out.append((name, f"{panel['title']} [{target['refId']}]", expr))
         for ann in dash["annotations"]["list"]:
