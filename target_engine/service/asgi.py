@@ -1,4 +1,4 @@
-"""A small raw-ASGI layer: routing by path template, bounded JSON bodies, JSON answers, metrics.
+"""The request core: routing by path template, bounded JSON bodies, JSON answers, metrics; ASGI on top.
 
 Any exception from a handler that is not an ``ApiError`` is logged and answered 500 ``INTERNAL``
 (a bug); the server keeps running. Bodies over ``MAX_BODY`` are refused with 413 without reading
@@ -110,6 +110,7 @@ class Router:
 
 
 _JSON_TYPE = b"application/json"
+_INTERNAL = b'{"code":"INTERNAL","message":"internal error"}'
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -120,21 +121,74 @@ def _json_bytes(obj: Any) -> bytes:
         return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def _encode(resp: Response) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+def _encode(resp: Response) -> tuple[bytes, bytes]:
+    """(body, content-type) of a response."""
     body = resp.raw if resp.raw is not None else _json_bytes(resp.body)
     ctype = _JSON_TYPE if resp.content_type == "application/json" else resp.content_type.encode()
+    return body, ctype
+
+
+# (status, content-type, body, extra headers): what ``App.dispatch`` answers; every server writes
+# ``content-type``, ``content-length`` and then the extra headers (names lower-cased), in that order.
+Reply = tuple[int, bytes, bytes, dict[str, str]]
+
+
+def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    """The response headers of a reply, as the ASGI path sends them."""
+    _status, ctype, body, extra = reply
     headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
-    if resp.headers:
-        headers.extend((k.lower().encode(), v.encode()) for k, v in resp.headers.items())
-    return body, headers
+    if extra:
+        headers.extend((k.lower().encode(), v.encode()) for k, v in extra.items())
+    return headers
+
+
+def _query(raw_query: bytes) -> dict[str, list[str]]:
+    if not raw_query:
+        return {}
+    try:
+        return parse_qs(raw_query.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                        max_num_fields=20)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("INVALID_FIELD", "malformed query string") from None
 
 
 class App:
-    """The ASGI callable."""
+    """The request core (``dispatch``) shared by every HTTP server, and the ASGI callable around it."""
 
     def __init__(self, router: Router, metrics: EngineMetrics) -> None:
         self.router = router
         self.metrics = metrics
+
+    async def dispatch(self, method: str, path: str, raw_query: bytes, headers: dict[str, str],
+                       body: bytes | None, *, client_host: str) -> Reply:
+        """Route, parse the query, run the handler; errors become JSON answers, never exceptions.
+
+        ``headers`` have lower-case names; ``body`` None means it was over ``MAX_BODY`` (413 once
+        the route matched, so an unknown route still answers 404). An ``ApiError`` is its JSON error;
+        anything else is logged and answered 500 ``INTERNAL``. The request is counted in the metrics.
+        """
+        started = time.perf_counter()
+        template = "unmatched"
+        try:
+            route, params = self.router.match(method, path)
+            template = route.template
+            if body is None:
+                raise ApiError("BODY_TOO_LARGE", f"body larger than {MAX_BODY} bytes")
+            req = Request(method, path, params, _query(raw_query), headers, body, client_host)
+            resp = await route.handler(req)
+        except ApiError as err:
+            resp = Response(err.status, err.body(), err.headers)
+        except Exception:
+            log.exception("unhandled error on %s %s", method, path)
+            resp = Response(500, {"code": "INTERNAL", "message": "internal error"})
+        status, extra = resp.status, resp.headers
+        try:
+            body_bytes, ctype = _encode(resp)
+        except Exception:
+            log.exception("unencodable answer on %s %s", method, path)
+            status, extra, body_bytes, ctype = 500, {}, _INTERNAL, _JSON_TYPE
+        self.metrics.observe_request(template, status, time.perf_counter() - started)
+        return status, ctype, body_bytes, extra
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[dict[str, Any]]],
                        send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
@@ -148,39 +202,21 @@ class App:
                     return
         if scope["type"] != "http":
             return
-        started = time.perf_counter()
-        template = "unmatched"
-        try:
-            route, params = self.router.match(scope["method"], scope["path"])
-            template = route.template
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
-            body = await self._read_body(receive, headers)
-            raw_query = scope.get("query_string", b"")
-            query: dict[str, list[str]] = {}
-            if raw_query:
-                try:
-                    query = parse_qs(raw_query.decode("utf-8"), keep_blank_values=True,
-                                     strict_parsing=False, max_num_fields=20)
-                except (ValueError, UnicodeDecodeError):
-                    raise ApiError("INVALID_FIELD", "malformed query string") from None
-            client = scope.get("client") or ("", 0)
-            req = Request(scope["method"], scope["path"], params, query, headers, body, client[0])
-            resp = await route.handler(req)
-        except ApiError as err:
-            resp = Response(err.status, err.body(), err.headers)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            resp = Response(500, {"code": "INTERNAL", "message": "internal error"})
-        body_bytes, out_headers = _encode(resp)
-        await send({"type": "http.response.start", "status": resp.status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": body_bytes})
-        self.metrics.observe_request(template, resp.status, time.perf_counter() - started)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        body = await self._read_body(receive, headers)
+        client = scope.get("client") or ("", 0)
+        reply = await self.dispatch(scope["method"], scope["path"], scope.get("query_string", b""), headers,
+                                    body, client_host=client[0])
+        await send({"type": "http.response.start", "status": reply[0], "headers": reply_headers(reply)})
+        await send({"type": "http.response.body", "body": reply[2]})
 
     @staticmethod
-    async def _read_body(receive: Callable[[], Awaitable[dict[str, Any]]], headers: dict[str, str]) -> bytes:
+    async def _read_body(receive: Callable[[], Awaitable[dict[str, Any]]],
+                         headers: dict[str, str]) -> bytes | None:
+        """The request body, or None once it is known to be over ``MAX_BODY`` (the rest is not read)."""
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            raise ApiError("BODY_TOO_LARGE", f"body larger than {MAX_BODY} bytes")
+            return None
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -190,7 +226,7 @@ class App:
             chunk = msg.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY:
-                raise ApiError("BODY_TOO_LARGE", f"body larger than {MAX_BODY} bytes")
+                return None
             chunks.append(chunk)
             if not msg.get("more_body"):
                 break

@@ -15,7 +15,7 @@ from target_engine.journal import JournalCorruptError, JournalError, reader
 from target_engine.journal.schema import Durability
 from target_engine.journal.store import Journal
 from target_engine.service.feed_client import parse_feed_url
-from target_engine.service.options import OverflowPolicy, RoleRequest, ServiceOptions
+from target_engine.service.options import HttpServerKind, OverflowPolicy, RoleRequest, ServiceOptions
 from target_engine.service.recovery import service_config
 
 EXIT_USAGE = 2
@@ -52,6 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--checkpoint-interval-ms", type=int, default=500,
                    help="WAL checkpoints in a background thread at this interval, off the commit path "
                         "(0: SQLite's automatic checkpoint inside commits)")
+    p.add_argument("--http-server", choices=[k.value for k in HttpServerKind],
+                   default=HttpServerKind.BUILTIN.value,
+                   help="builtin (default): the engine's own HTTP/1.1 server (asyncio + httptools), faster "
+                        "by measurement (benchmarks/engine_http_server.py); uvicorn: uvicorn around the "
+                        "same ASGI app")
     p.add_argument("--truncate-corrupt-tail", action="store_true",
                    help="quarantine records from the first corrupt one instead of refusing to start")
     p.set_defaults(func=run)
@@ -103,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         lock_grace_ms=args.lock_grace_ms,
         auto_promote=not args.no_auto_promote, inbound_limit=args.inbound_limit,
         margin_queue_limit=args.margin_queue_limit, margin_low_water=low, snapshot_every=args.snapshot_every,
-        clock_tick_ms=args.clock_tick_ms,
+        clock_tick_ms=args.clock_tick_ms, http_server=HttpServerKind(args.http_server),
     )
     from target_engine.service.server import serve
 

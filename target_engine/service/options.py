@@ -22,6 +22,11 @@ class OverflowPolicy(StrEnum):
     SHED = "shed"  # the hotfix: coalesce, reject risk-increasing orders, resume below low water
 
 
+class HttpServerKind(StrEnum):
+    BUILTIN = "builtin"  # target_engine.service.httpserver: faster (benchmarks/engine_http_server.py)
+    UVICORN = "uvicorn"  # uvicorn (uvloop + httptools) around the same ASGI app
+
+
 @dataclass(frozen=True)
 class ServiceOptions:
     color: str = "blue"
@@ -40,3 +45,4 @@ class ServiceOptions:
     clock_tick_ms: int = 1000
     tail_interval_ms: int = 20
     standby_lag_budget: int = 1000
+    http_server: HttpServerKind = HttpServerKind.BUILTIN
