@@ -251,6 +251,7 @@ async def open_loop(url: str, conns: int, depth: int, rate: float, seconds: floa
     lag = percentiles_ms(lags)
     return {
         "mode": "open", "connections": conns, "pipeline_depth": depth, "rate": rate, "procs": procs,
+        "seconds": round(end - start, 3),
         "requests": n, "answered": tally.answered, "errors": tally.errors, "timeouts": timeouts,
         "statuses": tally.statuses,
         "achieved_rate": round(tally.answered / max(answered_by - start, 1e-9), 1),

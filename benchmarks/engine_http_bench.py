@@ -1,0 +1,246 @@
+"""HTTP figures of one engine process (``margin-engine serve``, journal on local disk).
+
+Load comes from benchmarks/loadgen_http.py (raw asyncio HTTP/1.1 on uvloop) in separate
+processes. With 2+ CPUs the engine (every thread) is pinned to CPU 0 and the generators, this
+process and its /metrics probe to CPU 1 ("load generated on the other core"); otherwise nothing
+is pinned and the rows say so.
+1. closed loop at each C in ``connections`` -> the best rate is ``engine_http_orders_per_s_max``.
+2. open loop at 80 % of it (fixed schedule, latency from the scheduled send time) ->
+   ``engine_http_p99_ms_at_80pct`` with p50/p90/p99.9/max, errors, achieved rate.
+Throughout, a thread scrapes /metrics every 250 ms with a 250 ms timeout (as a game day's
+Prometheus does) -> ``engine_metrics_scrape_ms_under_load``; the open loop's slowest requests are
+checked against the scrape times and for periodic episodes (loadgen_stats.stall_analysis).
+Every row carries the generator's CPU share (it must stay well below 1 for the figure to be the
+engine's) and the engine's CPU microseconds per order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench_common import cpu_seconds, emit, engine_argv, start
+from loadgen_stats import merge, stall_analysis
+
+LOADGEN = Path(__file__).with_name("loadgen_http.py")
+ENGINE_CPU, LOAD_CPU = 0, 1
+ACCOUNTS = 200
+
+
+@dataclass(frozen=True)
+class HttpPlan:
+    seconds: float
+    warmup_s: float
+    connections: tuple[int, ...]
+    depth: int = 1
+    procs: int = 1
+    min_sleep_ms: float = 0.0
+
+
+def http_server_choices() -> tuple[str, ...]:
+    """The engine's ``serve --http-server`` choices, () when the option does not exist."""
+    out = subprocess.run(
+        [sys.executable, "-m", "target_engine.service", "serve", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+    ).stdout
+    found = re.search(r"--http-server \{([^}]*)\}", out)
+    return tuple(found.group(1).split(",")) if found else ()
+
+
+def can_pin() -> bool:
+    return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+
+
+def pin_process(pid: int, cpu: int) -> None:
+    """Pin every thread of ``pid`` (threads started later inherit it from their creator)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(tid), {cpu})
+        except ProcessLookupError:
+            pass  # the thread ended meanwhile
+
+
+class ScrapeProbe:
+    """Scrape /metrics every 250 ms with a 250 ms timeout (as the game day's Prometheus does) in a
+    thread while load runs; reports scrape latency and timeouts, and keeps each scrape's start
+    (CLOCK_MONOTONIC) to line stalls up with scrapes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.latencies: list[float] = []
+        self.starts: list[float] = []
+        self.timeouts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import httpx
+
+        with httpx.Client(timeout=0.25) as client:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                self.starts.append(started)
+                try:
+                    client.get(self.url + "/metrics").raise_for_status()
+                    self.latencies.append(time.monotonic() - started)
+                except httpx.HTTPError:
+                    self.timeouts += 1
+                self._stop.wait(max(0.0, 0.25 - (time.monotonic() - started)))
+
+    def __enter__(self) -> ScrapeProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def summary(self) -> dict[str, float]:
+        lat = sorted(self.latencies) or [float("nan")]
+        return {"scrapes": len(self.latencies), "scrape_timeouts": self.timeouts,
+                "scrape_p50_ms": round(lat[len(lat) // 2] * 1000, 2),
+                "scrape_max_ms": round(lat[-1] * 1000, 2)}
+
+
+def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float, start_id: int,
+                rate: float = 0.0, pinned: bool = True) -> dict[str, object]:
+    """``plan.procs`` generator processes sharing ``conns`` and the schedule; merged result.
+    A generator that fails stops the benchmark with its stderr."""
+    t0 = time.monotonic() + 0.6 + conns * 0.002  # interpreter start-up and connects
+    procs = []
+    for k in range(plan.procs):
+        argv = [sys.executable, str(LOADGEN), mode, url, "--conns", str(max(1, conns // plan.procs)),
+                "--depth", str(plan.depth), "--seconds", str(seconds), "--start-id",
+                str(start_id + k * 10**8), "--t0", str(t0), "--samples", "--procs", str(plan.procs),
+                "--index", str(k), "--rate", str(rate or 1), "--min-sleep-ms", str(plan.min_sleep_ms)]
+        if pinned:
+            argv += ["--cpu", str(LOAD_CPU)]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=seconds + 120)
+        if proc.returncode != 0:
+            raise SystemExit(f"load generator failed ({proc.returncode}): {err[-2000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return merge(results)
+
+
+def _f(d: dict[str, object], key: str) -> float:
+    value = d[key]
+    assert isinstance(value, int | float), (key, value)
+    return float(value)
+
+
+def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -> dict[str, object]:
+    """One engine (``--http-server server`` when given): warm-up, closed loops, open loop at 80 %."""
+    import httpx
+
+    pinned = can_pin()
+    saved = os.sched_getaffinity(0) if pinned else set()
+    if pinned:
+        os.sched_setaffinity(0, {LOAD_CPU})  # this thread; the probe threads inherit it
+    extra = ["--http-server", server] if server else []
+    proc, url = start(
+        engine_argv(tmp / f"http-{durability}-{server}.sqlite", "blue", "leader", "--inbound-limit",
+                    "20000", "--margin-queue-limit", "100000", "--durability", durability, *extra),
+        tmp / "http.log",
+    )
+    try:
+        if pinned:
+            pin_process(proc.pid, ENGINE_CPU)
+        with httpx.Client(base_url=url, timeout=5.0) as client:
+            header = client.get("/healthz").headers.get("server", "")
+            assert client.put("/admin/index-price", json={"symbol": "BTCUSDT", "price": "60000"}
+                              ).status_code == 200
+            for i in range(ACCOUNTS):
+                r = client.post(f"/v1/accounts/b{i}/deposits", json={"asset": "USDT", "amount": "100000000"})
+                assert r.status_code == 200, r.text
+        name = server or ("uvicorn" if header.lower().startswith("uvicorn") else header or "builtin")
+        run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
+        closed: list[dict[str, object]] = []
+        for i, conns in enumerate(plan.connections):
+            cpu0 = cpu_seconds(proc.pid)
+            with ScrapeProbe(url) as probe:
+                res = run_loadgen("closed", url, plan, conns, plan.seconds, 10_000_000 * (i + 1),
+                                  pinned=pinned)
+            res["engine_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+            res.update(probe.summary())
+            res.pop("samples", None)
+            closed.append(res)
+        best = max(closed, key=lambda r: _f(r, "rate"))
+        rate = 0.8 * _f(best, "rate")
+        cpu0 = cpu_seconds(proc.pid)
+        with ScrapeProbe(url) as probe:
+            opened = run_loadgen("open", url, plan, max(int(_f(best, "connections")), 64), plan.seconds,
+                                 900_000_000, rate=rate, pinned=pinned)
+        opened["engine_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+        opened.update(probe.summary())
+        samples = opened.pop("samples")
+        assert isinstance(samples, list)
+        opened["stalls"] = stall_analysis(samples, _f(opened, "t0"), probe.starts)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        if pinned:
+            os.sched_setaffinity(0, saved)
+    return {"http_server": name, "durability": durability, "pinned": pinned, "closed": closed,
+            "best": best, "open": opened, "plan": plan}
+
+
+def _us_per_order(res: dict[str, object]) -> float:
+    return round(_f(res, "engine_cpu_s") * 1e6 / max(_f(res, "answered"), 1), 1)
+
+
+def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] | None = None) -> None:
+    """The three HTTP rows (figure names as before, + ``suffix``); ``baseline``: the same
+    measurement with another HTTP server in this run -> baseline and ratio fields."""
+    best, opened, plan = res["best"], res["open"], res["plan"]
+    closed = res["closed"]
+    assert isinstance(best, dict) and isinstance(opened, dict) and isinstance(plan, HttpPlan)
+    assert isinstance(closed, list)
+    common: dict[str, object] = {
+        "durability": res["durability"], "http_server": res["http_server"],
+        "pinning": f"engine cpu {ENGINE_CPU}, loadgen cpu {LOAD_CPU}" if res["pinned"]
+        else f"none ({os.cpu_count()} cpu)",
+        "pipeline_depth": plan.depth, "loadgen_procs": plan.procs,
+    }
+
+    def versus(kind: str, key: str, value: float) -> dict[str, object]:
+        if baseline is None:
+            return {}
+        other = baseline[kind]
+        assert isinstance(other, dict)
+        base = _f(other, key)
+        return {"baseline": round(base, 3), "baseline_what": f"http_server={baseline['http_server']}",
+                "ratio": round(value / base, 3) if base else None}
+
+    rate = _f(best, "rate")
+    emit(f"engine_http_orders_per_s_max{suffix}", rate, "orders/s", 5000, **common,
+         connections=best["connections"],
+         rates_by_connections={str(r["connections"]): round(_f(r, "rate")) for r in closed},
+         non_2xx_4xx=best["errors"],
+         engine_cpu_share=round(_f(best, "engine_cpu_s") / _f(best, "seconds"), 2),
+         engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
+         closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
+         load="closed loop, raw asyncio HTTP/1.1 on uvloop, keep-alive, separate process",
+         **versus("best", "rate", rate))
+    emit(f"engine_metrics_scrape_ms_under_load{suffix}", _f(best, "scrape_p50_ms"), "ms", 250, **common,
+         scrapes=best["scrapes"], timeouts_250ms=best["scrape_timeouts"], max_ms=best["scrape_max_ms"],
+         open_loop_scrape_p50_ms=opened["scrape_p50_ms"], open_loop_scrape_max_ms=opened["scrape_max_ms"],
+         open_loop_timeouts_250ms=opened["scrape_timeouts"])
+    p99 = _f(opened, "p99_ms")
+    emit(f"engine_http_p99_ms_at_80pct{suffix}", p99, "ms", 25, **common,
+         connections=opened["connections"], rate=round(_f(opened, "rate")),
+         achieved_rate=round(_f(opened, "achieved_rate")),
+         **{k: opened.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors", "timeouts",
+                                       "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
+         engine_cpu_share=round(_f(opened, "engine_cpu_s") / _f(opened, "seconds"), 2),
+         engine_cpu_us_per_order=_us_per_order(opened), stalls=opened["stalls"],
+         **versus("open", "p99_ms", p99))
