@@ -24,6 +24,36 @@ from target_engine.journal.errors import FencedError, LeaseHeldError
 from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, snapshot_crc
 from target_engine.journal.schema import Durability, connect, ensure_schema
 
+COMMAND_COLS = 6
+EVENT_COLS = 5
+FUNDING_COLS = 6
+_COMMANDS_SQL = "INSERT INTO commands(seq, epoch, ts_ms, kind, payload, crc) VALUES "
+_EVENTS_SQL = "INSERT INTO events(seq, idx, kind, payload, crc) VALUES "
+_FUNDINGS_SQL = "INSERT INTO funding_settlements(symbol, interval_start_ms, seq, rate, payload, crc) VALUES "
+# rows per statement, largest first: a handful of distinct statements (SQLite's statement cache
+# keeps them prepared) and at most 256 * 6 bound values per statement (SQLite allows 32766)
+_CHUNKS = (256, 64, 16, 4, 1)
+_SQL: dict[tuple[str, int, int], str] = {}
+
+
+def _insert(conn: sqlite3.Connection, head: str, cols: int, flat: Sequence[object]) -> None:
+    """INSERT ``len(flat) // cols`` rows of ``cols`` values each, in multi-row statements."""
+    total = len(flat)
+    if total % cols:
+        raise ValueError(f"{total} values are not rows of {cols}")
+    pos = 0
+    for rows in _CHUNKS:
+        width = rows * cols
+        while total - pos >= width:
+            key = (head, cols, rows)
+            sql = _SQL.get(key)
+            if sql is None:
+                one = "(" + ", ".join("?" * cols) + ")"
+                sql = _SQL[key] = head + ", ".join([one] * rows)
+            conn.execute(sql, flat[pos:pos + width])
+            pos += width
+
+
 
 class Journal:
     """Writer side of the journal file. Thread-safe through one lock (one writer thread at a time)."""
@@ -130,8 +160,31 @@ class Journal:
         events: Sequence[EventRow],
         fundings: Sequence[FundingRow] = (),
     ) -> None:
+        """Write one batch in one transaction, or nothing (the record-object form of ``append_rows``)."""
+        if not commands:
+            return
+        self.append_rows(
+            epoch,
+            [v for c in commands for v in (c.seq, c.epoch, c.ts_ms, c.kind, c.payload, c.crc)],
+            [v for e in events for v in (e.seq, e.idx, e.kind, e.payload, e.crc)],
+            [v for f in fundings for v in (f.symbol, f.interval_start_ms, f.seq, f.rate, f.payload, f.crc)],
+        )
+
+    def append_rows(
+        self,
+        epoch: int,
+        commands: Sequence[object],
+        events: Sequence[object] = (),
+        fundings: Sequence[object] = (),
+    ) -> None:
         """Write one batch in one transaction, or nothing. Raises FencedError when fenced,
-        ``sqlite3.Error`` on I/O failure, ``failpoints.FailpointError`` when a failpoint fires."""
+        ``sqlite3.Error`` on I/O failure, ``failpoints.FailpointError`` when a failpoint fires.
+
+        Rows come flat, CRC included: ``commands`` holds ``COMMAND_COLS`` values per row (seq, epoch,
+        ts_ms, kind, payload, crc), ``events`` ``EVENT_COLS`` (seq, idx, kind, payload, crc),
+        ``fundings`` ``FUNDING_COLS`` (symbol, interval_start_ms, seq, rate, payload, crc). They are
+        inserted with multi-row INSERTs (a few statements per batch instead of one step per row:
+        each step hands the GIL back and forth with the event loop thread)."""
         if not commands:
             return
         with self._lock:
@@ -142,21 +195,11 @@ class Journal:
                 lease = reader.read_lease(conn)
                 if lease is None or lease.epoch != epoch:
                     raise FencedError(epoch, lease.epoch if lease else 0, lease.holder if lease else "")
-                conn.executemany(
-                    "INSERT INTO commands(seq, epoch, ts_ms, kind, payload, crc) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(c.seq, c.epoch, c.ts_ms, c.kind, c.payload, c.crc) for c in commands],
-                )
+                _insert(conn, _COMMANDS_SQL, COMMAND_COLS, commands)
                 if events:
-                    conn.executemany(
-                        "INSERT INTO events(seq, idx, kind, payload, crc) VALUES (?, ?, ?, ?, ?)",
-                        [(e.seq, e.idx, e.kind, e.payload, e.crc) for e in events],
-                    )
+                    _insert(conn, _EVENTS_SQL, EVENT_COLS, events)
                 if fundings:
-                    conn.executemany(
-                        "INSERT INTO funding_settlements(symbol, interval_start_ms, seq, rate, payload, crc) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [(f.symbol, f.interval_start_ms, f.seq, f.rate, f.payload, f.crc) for f in fundings],
-                    )
+                    _insert(conn, _FUNDINGS_SQL, FUNDING_COLS, fundings)
                 failpoints.hit("journal.fsync")
                 conn.execute("COMMIT")
             except BaseException:

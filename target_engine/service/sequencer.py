@@ -24,7 +24,6 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chaos import failpoints
@@ -32,6 +31,7 @@ from target_engine.domain import Command, Event, TradingMode
 from target_engine.domain.events import Fill, MarkPriceChanged, TradingModeChanged
 from target_engine.journal import FencedError, JournalError
 from target_engine.service.batch import Applied, Pending, apply_batch
+from target_engine.service.commit_thread import CommitThread
 from target_engine.service.errors import ApiError, not_leader, overloaded
 from target_engine.service.node import Node, now_ms
 from target_engine.service.observe import observe_events
@@ -53,7 +53,7 @@ class Sequencer:
         self.limit = node.opts.inbound_limit
         self.max_batch = node.opts.max_batch
         self._wake = asyncio.Event()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self._writer = CommitThread(node.journal.append_rows)
         self._idle = asyncio.Event()
         self._idle.set()
         self._snapshot_waiters: list[asyncio.Future[dict[str, Any]]] = []
@@ -79,7 +79,7 @@ class Sequencer:
             await asyncio.sleep(0.01)
 
     def close(self) -> None:
-        self._writer.shutdown(wait=True)
+        self._writer.close()
 
     async def snapshot(self) -> dict[str, Any]:
         """Ask the loop for a snapshot at the next point where memory equals the journal."""
@@ -166,15 +166,9 @@ class Sequencer:
         return self._commit(applied)
 
     def _commit(self, applied: Applied) -> tuple[Applied, asyncio.Future[float]]:
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self._writer, self._write, applied)
+        """Hand the batch to the writer thread: one transaction; the future gets its duration."""
+        fut = self._writer.submit(applied.epoch, applied.commands, applied.events, applied.fundings)
         return applied, fut
-
-    def _write(self, applied: Applied) -> float:
-        """Writer thread: one transaction; returns its duration in seconds (the commit latency)."""
-        started = time.perf_counter()
-        self.node.journal.append_batch(applied.epoch, applied.commands, applied.events, applied.fundings)
-        return time.perf_counter() - started
 
     async def _finish(self, applied: Applied, commit: asyncio.Future[float]) -> bool:
         """Wait for the commit; answer the batch (or fail it). True when durable."""
@@ -195,7 +189,7 @@ class Sequencer:
             return False
         m = node.metrics
         m.commit_duration.observe(seconds)
-        m.batch_size.observe(len(applied.commands))
+        m.batch_size.observe(applied.command_count)
         m.applied_seq.set(applied.last_seq)
         node.journal_seq = applied.last_seq
         self._answer(applied)

@@ -1,0 +1,376 @@
+"""Engine pipeline figures, in-process (no HTTP): per-stage CPU µs per command and the sequencer
+end to end (JSON lines: {"figure","value","unit","target"[,"baseline","ratio"]}).
+
+Stages, over the load generator's order mix (limit orders around 60,000 on BTCUSDT, 200 accounts;
+about half of them cross):
+
+- ``parse``: request body -> ``PlaceOrder`` (``json.loads`` + ``requests.place_order``);
+- ``apply``: ``with_sequence`` + ``Engine.apply``;
+- ``encode``: journal rows (payload text + CRC) — ``batch.record_json`` into flat value lists,
+  baseline the pre-change path (``command_to_dict``/``event_to_dict`` + ``canonical_json`` into
+  ``CommandRow``/``EventRow``, then per-row tuples with ``.crc``);
+- ``commit``: one transaction per batch of 64 commands (``Journal.append_rows``: multi-row INSERTs),
+  baseline ``executemany`` (one step per row), CPU of the calling thread per command, for
+  ``--durability process`` (no fsync) and ``power``;
+- ``sequencer``: ``Node`` + ``Sequencer`` + margin worker + leadership on an asyncio loop, 64
+  concurrent clients each parsing a body, submitting and reading the order view as the handler
+  does -> process CPU µs per order (all threads) and orders/s, plus the event loop's stalls (a
+  probe sleeping 1 ms records how late it wakes: p99 and max). With ``--baseline-ref REF`` (default
+  the commit before this work) the same stage runs on ``git archive REF`` in a subprocess.
+- ``metrics_render``: ms to render /metrics after the sequencer run.
+
+Noisy on a shared machine (2 cores, other work running): CPU times are steadier than wall rates.
+Usage: python benchmarks/engine_pipeline.py [--orders N] [--baseline-ref REF|none] [--switch-interval S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE_REF = "2d89494"  # the tree before the pipeline work (pre-change code path)
+ACCOUNTS = 200
+
+
+def emit(figure: str, value: float, unit: str, target: float | None = None, **extra: Any) -> None:
+    row = {"figure": figure, "value": round(value, 3), "unit": unit, "target": target, **extra,
+           "loadavg_1m": round(os.getloadavg()[0], 2)}
+    print(json.dumps(row), flush=True)
+
+
+def bodies(n: int, seed: int = 1) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        out.append(json.dumps({
+            "account": f"b{rng.randrange(ACCOUNTS)}", "symbol": "BTCUSDT",
+            "side": "BUY" if rng.random() < 0.5 else "SELL", "type": "LIMIT", "qty": "0.002",
+            "price": str(60_000 + rng.randint(-20, 20) * 10), "time_in_force": "GTC",
+            "client_order_id": f"c{i}",
+        }).encode())
+    return out
+
+
+def setup_engine() -> Any:
+    from target_engine.config.loader import load_config_dict
+    from target_engine.domain import Deposit, Engine, IndexTick
+    from target_engine.service.recovery import service_config
+
+    config = service_config(load_config_dict(None))
+    engine = Engine(config)
+    seq = 0
+    for cmd in [IndexTick(symbol="BTCUSDT", price=6_000_000_000)] + [
+            Deposit(account=f"b{i}", asset="USDT", amount=100_000_000 * 10**8) for i in range(ACCOUNTS)]:
+        seq += 1
+        from target_engine.domain import with_sequence
+        engine.apply(with_sequence(cmd, seq, 1))
+    return config, engine, seq
+
+
+# ----------------------------------------------------------------------------- stages
+def stage_figures(n: int) -> None:
+    from target_engine.domain import command_to_dict, event_to_dict, with_sequence
+    from target_engine.journal import CommandRow, EventRow, canonical_json
+    from target_engine.service import requests as rq
+    from target_engine.service.batch import record_json
+
+    config, engine, seq0 = setup_engine()
+    raw = bodies(n)
+    cpu = time.process_time
+    t0 = cpu()
+    cmds = [rq.place_order(config, json.loads(b)) for b in raw]
+    parse = (cpu() - t0) / n
+    t0 = cpu()
+    applied = []
+    seq = seq0
+    for cmd in cmds:
+        seq += 1
+        stamped = with_sequence(cmd, seq, 2)
+        applied.append((stamped, engine.apply(stamped)))
+    apply = (cpu() - t0) / n
+    n_events = sum(len(evs) for _, evs in applied)
+
+    def encode_old() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        crows, erows = [], []
+        for stamped, events in applied:
+            d = command_to_dict(stamped)
+            crows.append(CommandRow(stamped.seq, 1, 2, d["type"], canonical_json(d)))
+            for idx, ev in enumerate(events):
+                ed = event_to_dict(ev)
+                erows.append(EventRow(stamped.seq, idx, ed["type"], canonical_json(ed)))
+        return ([(c.seq, c.epoch, c.ts_ms, c.kind, c.payload, c.crc) for c in crows],
+                [(e.seq, e.idx, e.kind, e.payload, e.crc) for e in erows])
+
+    def encode_new() -> tuple[list[Any], list[Any]]:
+        import zlib
+        crc32 = zlib.crc32
+        cflat: list[Any] = []
+        eflat: list[Any] = []
+        for stamped, events in applied:
+            s = stamped.seq
+            kind, payload = record_json(stamped)
+            cflat += (s, 1, 2, kind, payload, crc32(f"{s}|1|2|{kind}|{payload}".encode()) & 0xFFFFFFFF)
+            for idx, ev in enumerate(events):
+                kind, payload = record_json(ev)
+                eflat += (s, idx, kind, payload, crc32(f"{s}|{idx}|{kind}|{payload}".encode()) & 0xFFFFFFFF)
+        return cflat, eflat
+
+    best_old = best_new = 1e9
+    for _ in range(3):
+        t0 = cpu()
+        old_rows = encode_old()
+        best_old = min(best_old, (cpu() - t0) / n)
+        t0 = cpu()
+        new_rows = encode_new()
+        best_new = min(best_new, (cpu() - t0) / n)
+    flat_old = [v for r in old_rows[0] for v in r], [v for r in old_rows[1] for v in r]
+    assert flat_old == new_rows, "new encoding differs from the pre-change encoding"
+    emit("pipeline_parse_us_per_order", parse * 1e6, "us")
+    emit("pipeline_apply_us_per_order", apply * 1e6, "us", events_per_order=round(n_events / n, 2))
+    emit("pipeline_encode_us_per_order", best_new * 1e6, "us", baseline=round(best_old * 1e6, 2),
+         ratio=round(best_old / best_new, 2), identical_rows=True)
+    for durability in ("process", "power"):
+        commit_figures(old_rows, new_rows, durability)
+
+
+Rows = list[tuple[Any, ...]]
+Flat = list[Any]
+
+
+def commit_figures(old_rows: tuple[Rows, Rows], new_rows: tuple[Flat, Flat], durability: str) -> None:
+    from target_engine.journal import Durability, Journal
+    from target_engine.journal.store import COMMAND_COLS, EVENT_COLS
+
+    batch = 64
+    n = len(old_rows[0])
+    results = {}
+    for variant in ("old", "new"):
+        with tempfile.TemporaryDirectory() as tmp:
+            j = Journal(Path(tmp) / "j.sqlite", "{}", durability=Durability(durability))
+            epoch = j.acquire("blue", 600_000, 1)
+            cpu_total = wall_total = 0.0
+            ev_pos = 0
+            for start in range(0, n, batch):
+                if variant == "old":
+                    crows = [(r[0], epoch, *r[2:]) for r in old_rows[0][start:start + batch]]
+                    last = crows[-1][0]
+                    erows = []
+                    while ev_pos < len(old_rows[1]) and old_rows[1][ev_pos][0] <= last:
+                        erows.append(old_rows[1][ev_pos])
+                        ev_pos += 1
+                    c0, w0 = time.thread_time(), time.perf_counter()
+                    _old_append(j, epoch, crows, erows)
+                else:
+                    cflat = list(new_rows[0][start * COMMAND_COLS:(start + batch) * COMMAND_COLS])
+                    cflat[1::COMMAND_COLS] = [epoch] * (len(cflat) // COMMAND_COLS)
+                    last = cflat[-COMMAND_COLS]
+                    ev_end = ev_pos
+                    while ev_end < len(new_rows[1]) and new_rows[1][ev_end] <= last:
+                        ev_end += EVENT_COLS
+                    eflat = new_rows[1][ev_pos:ev_end]
+                    ev_pos = ev_end
+                    c0, w0 = time.thread_time(), time.perf_counter()
+                    j.append_rows(epoch, cflat, eflat)
+                cpu_total += time.thread_time() - c0
+                wall_total += time.perf_counter() - w0
+            j.close()
+        results[variant] = (cpu_total / n, wall_total / -(-n // batch))
+    (old_cpu, old_wall), (new_cpu, new_wall) = results["old"], results["new"]
+    emit(f"pipeline_commit_cpu_us_per_order_{durability}", new_cpu * 1e6, "us",
+         baseline=round(old_cpu * 1e6, 2), ratio=round(old_cpu / new_cpu, 2), batch=batch,
+         commit_ms=round(new_wall * 1e3, 3), baseline_commit_ms=round(old_wall * 1e3, 3))
+
+
+def _old_append(j: Any, epoch: int, crows: list[tuple[Any, ...]], erows: list[tuple[Any, ...]]) -> None:
+    """The pre-change ``append_batch`` body: executemany, one SQLite step per row."""
+    from target_engine.journal import FencedError, reader
+
+    conn = j.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        lease = reader.read_lease(conn)
+        if lease is None or lease.epoch != epoch:
+            raise FencedError(epoch, 0, "")
+        conn.executemany("INSERT INTO commands(seq, epoch, ts_ms, kind, payload, crc) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", crows)
+        conn.executemany("INSERT INTO events(seq, idx, kind, payload, crc) VALUES (?, ?, ?, ?, ?)", erows)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+# ----------------------------------------------------------------------------- sequencer
+async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str) -> dict[str, float]:
+    from target_engine.config.loader import load_config_dict
+    from target_engine.domain import Deposit, IndexTick
+    from target_engine.journal import Durability, Journal
+    from target_engine.service import requests as rq
+    from target_engine.service.leadership import Leadership
+    from target_engine.service.node import Node
+    from target_engine.service.options import ServiceOptions
+    from target_engine.service.recovery import service_config
+    from target_engine.service.sequencer import Sequencer
+    from target_engine.service.worker import MarginWorker
+
+    raw_cfg = load_config_dict(None)
+    journal = Journal(Path(journal_dir) / "j.sqlite", json.dumps(raw_cfg, sort_keys=True),
+                      durability=Durability(durability))
+    opts = ServiceOptions(role="leader", inbound_limit=20_000, margin_queue_limit=100_000)  # type: ignore[arg-type]
+    node = Node(opts, service_config(raw_cfg), journal)
+    seq = Sequencer(node)
+    leadership = Leadership(node)
+    worker = MarginWorker(node, seq)
+    leadership.start()
+    tasks = [asyncio.create_task(c) for c in (seq.run(), worker.run(), worker.watch(), leadership.run())]
+    await seq.submit(IndexTick(symbol="BTCUSDT", price=6_000_000_000))
+    await asyncio.gather(*[seq.submit(Deposit(account=f"b{i}", asset="USDT", amount=10**16))
+                           for i in range(ACCOUNTS)])
+    raw = bodies(n, seed=7)
+    config = node.config
+    lags: list[float] = []
+    done = False
+
+    async def probe() -> None:
+        while not done:
+            t = time.perf_counter()
+            await asyncio.sleep(0.001)
+            lags.append(time.perf_counter() - t - 0.001)
+
+    it = iter(raw)
+
+    async def client() -> None:
+        for body in it:
+            cmd = rq.place_order(config, json.loads(body))
+            await seq.submit(cmd)
+            node.engine.order(cmd.account, cmd.client_order_id)
+
+    round_trips: list[float] = []  # batch hand-off: to the writer -> the loop sees it committed
+    in_thread: list[float] = []
+    commit = seq._commit
+
+    def timed_commit(applied: Any) -> Any:
+        t = time.perf_counter()
+        out = commit(applied)
+
+        def seen(f: asyncio.Future[float]) -> None:
+            round_trips.append(time.perf_counter() - t)
+            if not f.cancelled() and f.exception() is None:
+                in_thread.append(f.result())
+
+        out[1].add_done_callback(seen)
+        return out
+
+    seq._commit = timed_commit  # type: ignore[method-assign]
+    prober = asyncio.create_task(probe())
+    c0, w0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*[client() for _ in range(clients)])
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    done = True
+    await prober
+    r0 = time.perf_counter()
+    node.metrics.render()
+    render_ms = (time.perf_counter() - r0) * 1e3
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    seq.close()
+    node.leader_lock.close()
+    journal.close()
+    lags.sort()
+    round_trips.sort()
+    in_thread.sort()
+    return {"commit_round_trip_p50_ms": round_trips[len(round_trips) // 2] * 1e3,
+            "commit_round_trip_p99_ms": round_trips[int(len(round_trips) * 0.99)] * 1e3,
+            "commit_in_thread_p50_ms": in_thread[len(in_thread) // 2] * 1e3,
+            "batch_mean": n / max(1, len(round_trips)),
+            "cpu_us": cpu / n * 1e6, "rate": n / wall, "lag_p99_ms": lags[int(len(lags) * 0.99)] * 1e3,
+            "lag_max_ms": lags[-1] * 1e3, "render_ms": render_ms}
+
+
+def sequencer_child(args: argparse.Namespace) -> None:
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(asyncio.run(_sequencer_run(args.orders, 64, args.durability, tmp))), flush=True)
+
+
+def run_child(src: Path, args: argparse.Namespace, durability: str) -> dict[str, float]:
+    argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--orders", str(args.orders),
+            "--durability", durability, "--switch-interval", str(args.switch_interval or 0)]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run(argv, env=env, cwd=src, capture_output=True, text=True, timeout=600, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def baseline_tree(ref: str, dest: Path) -> Path:
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "target_engine", "chaos"],
+                             capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--baseline-ref", default=BASELINE_REF, help="git ref for the baseline, or 'none'")
+    parser.add_argument("--switch-interval", type=float, default=0.0,
+                        help="sys.setswitchinterval for the sequencer stage (0: leave the default)")
+    parser.add_argument("--durability", default="power")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["stages", "sequencer"])
+    args = parser.parse_args()
+    if args.child:
+        sequencer_child(args)
+        return
+    if args.only != "sequencer":
+        stage_figures(min(args.orders, 20_000))
+    if args.only == "stages":
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        base = None
+        if args.baseline_ref != "none":
+            src = baseline_tree(args.baseline_ref, Path(tmp))
+            base = run_child(src, args, args.durability)
+        new = run_child(ROOT, args, args.durability)
+    extra: dict[str, Any] = {"durability": args.durability, "clients": 64, "orders": args.orders,
+                                "switch_interval_s": args.switch_interval or sys.getswitchinterval()}
+    if base:
+        extra.update(baseline=round(base["cpu_us"], 2), ratio=round(base["cpu_us"] / new["cpu_us"], 2))
+    emit("pipeline_sequencer_cpu_us_per_order", new["cpu_us"], "us", **extra)
+    emit("pipeline_sequencer_orders_per_s", new["rate"], "orders/s",
+         **({"baseline": round(base["rate"])} if base else {}))
+    for key in ("lag_p99_ms", "lag_max_ms"):
+        emit(f"pipeline_loop_{key}", new[key], "ms", **({"baseline": round(base[key], 3)} if base else {}))
+    for key in ("commit_round_trip_p50_ms", "commit_round_trip_p99_ms", "commit_in_thread_p50_ms",
+                "batch_mean"):
+        if key in new:
+            emit(f"pipeline_{key}", new[key], "ms" if key.endswith("ms") else "commands",
+                 **({"baseline": round(base[key], 3)} if base and key in base else {}))
+    emit("pipeline_metrics_render_ms", new["render_ms"], "ms",
+         **({"baseline": round(base["render_ms"], 3)} if base else {}))
+
+
+if __name__ == "__main__":
+    main()
