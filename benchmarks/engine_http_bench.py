@@ -41,7 +41,7 @@ class HttpPlan:
     connections: tuple[int, ...]
     depth: int = 1
     procs: int = 1
-    min_sleep_ms: float = 0.0
+    min_sleep_ms: float = 1.0
 
 
 def http_server_choices() -> tuple[str, ...]:
@@ -209,7 +209,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
         "durability": res["durability"], "http_server": res["http_server"],
         "pinning": f"engine cpu {ENGINE_CPU}, loadgen cpu {LOAD_CPU}" if res["pinned"]
         else f"none ({os.cpu_count()} cpu)",
-        "pipeline_depth": plan.depth, "loadgen_procs": plan.procs,
+        "pipeline_depth": plan.depth, "loadgen_procs": plan.procs, "min_sleep_ms": plan.min_sleep_ms,
     }
 
     def versus(kind: str, key: str, value: float) -> dict[str, object]:
@@ -225,7 +225,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
     emit(f"engine_http_orders_per_s_max{suffix}", rate, "orders/s", 5000, **common,
          connections=best["connections"],
          rates_by_connections={str(r["connections"]): round(_f(r, "rate")) for r in closed},
-         non_2xx_4xx=best["errors"],
+         non_2xx_4xx=best["errors"], statuses=best["statuses"],
          engine_cpu_share=round(_f(best, "engine_cpu_s") / _f(best, "seconds"), 2),
          engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
@@ -239,8 +239,8 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
     emit(f"engine_http_p99_ms_at_80pct{suffix}", p99, "ms", 25, **common,
          connections=opened["connections"], rate=round(_f(opened, "rate")),
          achieved_rate=round(_f(opened, "achieved_rate")),
-         **{k: opened.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors", "timeouts",
-                                       "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
+         **{k: opened.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors", "statuses",
+                                       "timeouts", "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
          engine_cpu_share=round(_f(opened, "engine_cpu_s") / _f(opened, "seconds"), 2),
          engine_cpu_us_per_order=_us_per_order(opened), stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))
