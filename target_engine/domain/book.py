@@ -1,13 +1,11 @@
-"""Price-time priority order book of one symbol (SortedDict of price levels, insertion-ordered levels).
-
-Bids are keyed by ``-price`` so that the best level is always the first key on both sides.
+"""Price-time priority order book of one symbol (a dict of price levels and a sorted list of their
+prices; levels are insertion-ordered dicts).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterator
-
-from sortedcontainers import SortedDict
 
 from .enums import Side
 
@@ -71,49 +69,63 @@ Level = dict[int, Order]
 
 
 class OrderBook:
-    __slots__ = ("asks", "bids", "symbol")
+    """Price levels of one symbol: ``bids``/``asks`` map price -> level (order id -> order, in time
+    priority); ``bid_ranks``/``ask_ranks`` hold the level prices sorted so that the best level is the
+    last item (rank = price for bids, -price for asks), so the best level is read and dropped in O(1).
+    """
+
+    __slots__ = ("ask_ranks", "asks", "bid_ranks", "bids", "symbol")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
-        self.bids: SortedDict = SortedDict()  # -price -> {order_id: Order}
-        self.asks: SortedDict = SortedDict()  # price -> {order_id: Order}
-
-    def side_levels(self, side: Side) -> SortedDict:
-        return self.bids if side is Side.BUY else self.asks
+        self.bids: dict[int, Level] = {}
+        self.asks: dict[int, Level] = {}
+        self.bid_ranks: list[int] = []  # ascending prices: best bid last
+        self.ask_ranks: list[int] = []  # ascending -prices: best ask last
 
     def add(self, order: Order) -> None:
-        assert order.price is not None
+        price = order.price
+        assert price is not None
         if order.side is Side.BUY:
-            levels, key = self.bids, -order.price
+            levels, ranks, rank = self.bids, self.bid_ranks, price
         else:
-            levels, key = self.asks, order.price
-        level = levels.get(key)
+            levels, ranks, rank = self.asks, self.ask_ranks, -price
+        level = levels.get(price)
         if level is None:
-            levels[key] = {order.order_id: order}
+            levels[price] = {order.order_id: order}
+            if not ranks or rank > ranks[-1]:
+                ranks.append(rank)
+            else:
+                insort(ranks, rank)
         else:
             level[order.order_id] = order
 
     def remove(self, order: Order) -> None:
-        assert order.price is not None
+        price = order.price
+        assert price is not None
         if order.side is Side.BUY:
-            levels, key = self.bids, -order.price
+            levels, ranks, rank = self.bids, self.bid_ranks, price
         else:
-            levels, key = self.asks, order.price
-        level = levels.get(key)
+            levels, ranks, rank = self.asks, self.ask_ranks, -price
+        level = levels.get(price)
         if level is not None and level.pop(order.order_id, None) is not None and not level:
-            del levels[key]
+            del levels[price]
+            if ranks[-1] == rank:
+                ranks.pop()
+            else:
+                del ranks[bisect_left(ranks, rank)]
 
     def best_bid(self) -> int | None:
-        return -int(self.bids.keys()[0]) if self.bids else None
+        return self.bid_ranks[-1] if self.bid_ranks else None
 
     def best_ask(self) -> int | None:
-        return int(self.asks.keys()[0]) if self.asks else None
+        return -self.ask_ranks[-1] if self.ask_ranks else None
 
     def crosses(self, side: Side, limit: int) -> bool:
         """Would an order on ``side`` at ``limit`` take liquidity?"""
         if side is Side.BUY:
-            return bool(self.asks) and int(self.asks.keys()[0]) <= limit
-        return bool(self.bids) and -int(self.bids.keys()[0]) >= limit
+            return bool(self.ask_ranks) and -self.ask_ranks[-1] <= limit
+        return bool(self.bid_ranks) and self.bid_ranks[-1] >= limit
 
     def fillable(self, side: Side, limit: int, qty: int, exclude_account: str | None = None) -> int:
         """Quantity an order on ``side`` could take at prices no worse than ``limit`` (up to ``qty``)."""
@@ -156,20 +168,21 @@ class OrderBook:
         return None
 
     def _opposite(self, side: Side, limit: int | None) -> Iterator[tuple[int, Level]]:
+        """Levels a taker on ``side`` meets, best first, at prices no worse than ``limit``."""
         if side is Side.BUY:
-            for key, level in self.asks.items():
-                if limit is not None and key > limit:
+            for rank in reversed(self.ask_ranks):
+                if limit is not None and -rank > limit:
                     break
-                yield int(key), level
+                yield -rank, self.asks[-rank]
         else:
-            for key, level in self.bids.items():
-                if limit is not None and -key < limit:
+            for rank in reversed(self.bid_ranks):
+                if limit is not None and rank < limit:
                     break
-                yield -int(key), level
+                yield rank, self.bids[rank]
 
     def depth(self, side: Side, limit: int = 10) -> list[tuple[int, int]]:
-        levels = self.bids if side is Side.BUY else self.asks
-        out: list[tuple[int, int]] = []
-        for key, level in levels.items()[:limit]:
-            out.append((abs(int(key)), sum(o.remaining for o in level.values())))
-        return out
+        if side is Side.BUY:
+            levels, prices = self.bids, self.bid_ranks[::-1][:limit]
+        else:
+            levels, prices = self.asks, [-rank for rank in self.ask_ranks[::-1][:limit]]
+        return [(price, sum(o.remaining for o in levels[price].values())) for price in prices]

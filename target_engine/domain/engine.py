@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import snapshot as snap
@@ -85,6 +85,7 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         self.dirty = set()
         self.index_pending = set()
         self.band_cache = {}
+        self.emit_events = True
         self.funding_due = None
         self.liq_index = LiquidationIndex(sorted(self.instruments), config.assets)
         self._hash: str | None = None
@@ -132,6 +133,18 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         elif self.dirty or type(cmd) is IndexTick or type(cmd) is SetTradingMode:
             self._after(cmd, out)
         return out
+
+    def replay(self, cmds: Iterable[Command]) -> None:
+        """``apply`` each command, discarding the events: the same state as ``apply`` (same state hash),
+        faster, because the frequent per-order events are not built (recovery and the standby replay
+        journaled commands whose events were stored when they first ran)."""
+        apply = self.apply
+        self.emit_events = False
+        try:
+            for cmd in cmds:
+                apply(cmd)
+        finally:
+            self.emit_events = True
 
     def _mode_blocks(self, cmd: Command) -> OrderRejected | None:
         mode = self.mode

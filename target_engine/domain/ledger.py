@@ -1,7 +1,8 @@
 """Money movements: position updates with exact cost basis, fees, isolated margin, bankrupt remainders.
 
-Every movement emits its event into the list the caller passes, and marks the account dirty (its
-liquidation-index entry and margin are re-evaluated after the command).
+Every movement emits its event into the list the caller passes (unless ``emit_events`` is off: a
+replay, whose events nobody reads), and marks the account dirty (its liquidation-index entry and
+margin are re-evaluated after the command).
 """
 
 from __future__ import annotations
@@ -29,21 +30,23 @@ class LedgerMixin(EngineState):
             return
         if pos is not None and pos.margin_type is MarginType.ISOLATED:
             pos.isolated_margin += delta
-            out.append(
-                PositionChanged(
-                    account.account_id,
-                    pos.symbol,
-                    pos.qty,
-                    pos.cost,
-                    0,
-                    pos.margin_type,
-                    pos.isolated_margin,
+            if self.emit_events:
+                out.append(
+                    PositionChanged(
+                        account.account_id,
+                        pos.symbol,
+                        pos.qty,
+                        pos.cost,
+                        0,
+                        pos.margin_type,
+                        pos.isolated_margin,
+                    )
                 )
-            )
         else:
             balance = account.wallets[asset] + delta
             account.wallets[asset] = balance
-            out.append(WalletChanged(account.account_id, asset, delta, balance, reason))
+            if self.emit_events:
+                out.append(WalletChanged(account.account_id, asset, delta, balance, reason))
         self.dirty.add(account.account_id)
 
     def trade(
@@ -85,17 +88,18 @@ class LedgerMixin(EngineState):
             holders[account.account_id] = pos
         else:
             holders.pop(account.account_id, None)
-        out.append(
-            PositionChanged(
-                account.account_id,
-                symbol,
-                pos.qty,
-                pos.cost,
-                realized,
-                pos.margin_type,
-                pos.isolated_margin,
+        if self.emit_events:
+            out.append(
+                PositionChanged(
+                    account.account_id,
+                    symbol,
+                    pos.qty,
+                    pos.cost,
+                    realized,
+                    pos.margin_type,
+                    pos.isolated_margin,
+                )
             )
-        )
         self.dirty.add(account.account_id)
         isolated = pos.margin_type is MarginType.ISOLATED
         if isolated and opened:

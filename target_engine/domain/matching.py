@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .book import Order
+from .book import Level, Order
 from .enums import Side
 from .events import Event, Fill, OrderCanceled, OrderFilled
 from .ledger import LedgerMixin
@@ -34,24 +34,48 @@ class MatchingMixin(LedgerMixin):
     def cancel(self, account: Account, order: Order, reason: str, out: list[Event]) -> None:
         self.unrest(account, order)
         order.status = "CANCELED"
-        out.append(
-            OrderCanceled(account.account_id, order.client_order_id, order.symbol, order.remaining, reason)
-        )
+        if self.emit_events:
+            cid, remaining = order.client_order_id, order.remaining
+            out.append(OrderCanceled(account.account_id, cid, order.symbol, remaining, reason))
 
     def match(self, taker: Account, order: Order, limit: int, out: list[Event], *, liquidation: bool) -> None:
         """Fill ``order`` against the book at prices no worse than ``limit`` (price-time priority)."""
         book = self.books[order.symbol]
-        inst = self.instruments[order.symbol]
         buying = order.side is Side.BUY
-        levels = book.asks if buying else book.bids
+        if buying:
+            levels, ranks = book.asks, book.ask_ranks
+        else:
+            levels, ranks = book.bids, book.bid_ranks
+        if ranks and order.remaining and ((-ranks[-1] <= limit) if buying else (ranks[-1] >= limit)):
+            self._take(taker, order, limit, levels, ranks, buying, liquidation, out)
+        if order.remaining == 0:
+            order.status = "FILLED"
+            if self.emit_events:
+                out.append(OrderFilled(order.account, order.client_order_id, order.symbol))
+        elif order.filled_qty:
+            order.status = "PARTIALLY_FILLED"
+
+    def _take(
+        self,
+        taker: Account,
+        order: Order,
+        limit: int,
+        levels: dict[int, Level],
+        ranks: list[int],
+        buying: bool,
+        liquidation: bool,
+        out: list[Event],
+    ) -> None:
+        """The crossing part of ``match``: walk the best levels while they cross ``limit``."""
         sign = 1 if buying else -1
-        taker_rate = 0 if liquidation else inst.taker_fee
+        taker_rate = 0 if liquidation else self.instruments[order.symbol].taker_fee
         accounts = self.accounts
-        while order.remaining and levels:
-            key, level = levels.peekitem(0)
-            price = key if buying else -key
+        while order.remaining and ranks:
+            rank = ranks[-1]
+            price = -rank if buying else rank
             if (price > limit) if buying else (price < limit):
                 break
+            level = levels[price]
             for maker in list(level.values()):
                 if not order.remaining:
                     break
@@ -69,13 +93,9 @@ class MatchingMixin(LedgerMixin):
                 self.execute(
                     taker, order, maker_account, maker, price, qty, sign, taker_rate, liquidation, out
                 )
-            if key in levels and not levels[key]:
-                del levels[key]
-        if order.remaining == 0:
-            order.status = "FILLED"
-            out.append(OrderFilled(order.account, order.client_order_id, order.symbol))
-        elif order.filled_qty:
-            order.status = "PARTIALLY_FILLED"
+            if not level and levels.get(price) is level:  # emptied without going through book.remove
+                del levels[price]
+                ranks.remove(rank)
 
     def execute(
         self,
@@ -126,7 +146,8 @@ class MatchingMixin(LedgerMixin):
             self.books[maker.symbol].remove(maker)
             maker_account.open_orders.pop(maker.client_order_id, None)
             maker.status = "FILLED"
-            out.append(OrderFilled(maker.account, maker.client_order_id, maker.symbol))
+            if self.emit_events:
+                out.append(OrderFilled(maker.account, maker.client_order_id, maker.symbol))
         else:
             maker.status = "PARTIALLY_FILLED"
         order.remaining -= qty

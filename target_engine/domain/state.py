@@ -123,6 +123,9 @@ class EngineState:
     started: bool
     funding_due: int | None  # cached min(next_funding_ts); None = recompute
     band_cache: dict[str, tuple[int, tuple[int, int]]]
+    # False while replaying (``Engine.replay``): the frequent per-order events (accepted, filled,
+    # canceled, expired, position and wallet changes) are not built. State never depends on them.
+    emit_events: bool
 
     # ---- margin figures -------------------------------------------------------------------------
     def mark_of(self, symbol: str) -> int:

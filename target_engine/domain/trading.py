@@ -13,7 +13,7 @@ from .events import (
     OrderRejected,
 )
 from .instruments import Instrument
-from .margin import initial_margin, tier_for
+from .margin import tier_for
 from .matching import MatchingMixin
 from .state import Account, Position
 from .units import RATE_SCALE
@@ -75,20 +75,16 @@ class TradingMixin(MatchingMixin):
             if same:
                 return [accepted_event(previous)]  # the original outcome: accepted, same order id
             return reject(cmd, RejectCode.DUPLICATE_CLIENT_ORDER_ID, f"client_order_id {cid!r} already used")
-        problem = self.validate_order(account, cmd)
-        if problem is not None:
-            return reject(cmd, *problem)
-        inst = self.instruments[cmd.symbol]
-        band = self.band(inst)
-        assert band is not None
-        limit = cmd.price if cmd.price is not None else (band[1] if cmd.side is Side.BUY else band[0])
+        vetted = self.vet_order(account, cmd)
+        if isinstance(vetted, tuple):
+            return reject(cmd, *vetted)
+        limit = vetted
+        side = cmd.side
         book = self.books[cmd.symbol]
-        if cmd.post_only and book.crosses(cmd.side, limit):
+        if cmd.post_only and book.crosses(side, limit):
             return reject(cmd, RejectCode.POST_ONLY_WOULD_TAKE, "post-only order would take liquidity")
-        if (
-            cmd.time_in_force is TimeInForce.FOK
-            and book.fillable(cmd.side, limit, cmd.qty, cmd.account) < cmd.qty
-        ):
+        time_in_force = cmd.time_in_force
+        if time_in_force is TimeInForce.FOK and book.fillable(side, limit, cmd.qty, cmd.account) < cmd.qty:
             return reject(cmd, RejectCode.FOK_NOT_FILLED, "fill-or-kill order cannot be filled in full")
         order_id = self.next_order_id
         self.next_order_id = order_id + 1
@@ -97,93 +93,115 @@ class TradingMixin(MatchingMixin):
             cmd.account,
             cid,
             cmd.symbol,
-            cmd.side,
+            side,
             cmd.order_type,
             cmd.price,
             cmd.qty,
-            cmd.time_in_force,
+            time_in_force,
             cmd.post_only,
             cmd.reduce_only,
             cmd.ts_ms,
         )
         account.orders[cid] = order
-        out: list[Event] = [accepted_event(order)]
+        out: list[Event] = [accepted_event(order)] if self.emit_events else []
         self.match(account, order, limit, out, liquidation=False)
         if order.remaining:
-            if cmd.order_type is OrderType.LIMIT and cmd.time_in_force is TimeInForce.GTC:
+            if cmd.order_type is OrderType.LIMIT and time_in_force is TimeInForce.GTC:
                 self.rest(account, order)
             else:
                 order.status = "EXPIRED"
-                out.append(OrderExpired(cmd.account, cid, cmd.symbol, order.remaining))
+                if self.emit_events:
+                    out.append(OrderExpired(cmd.account, cid, cmd.symbol, order.remaining))
         return out
 
     def validate_order(self, account: Account, cmd: PlaceOrder) -> tuple[RejectCode, str] | None:
+        """The first reject (code, reason) of ``cmd``, or None."""
+        vetted = self.vet_order(account, cmd)
+        return vetted if isinstance(vetted, tuple) else None
+
+    def vet_order(self, account: Account, cmd: PlaceOrder) -> tuple[RejectCode, str] | int:
+        """The first reject (code, reason) of ``cmd``, or its limit price: the order's price, or for a
+        market order the band edge on its side. Files an empty position for the symbol if none yet."""
         inst = self.instruments.get(cmd.symbol)
         if inst is None:
             return RejectCode.UNKNOWN_SYMBOL, f"unknown symbol {cmd.symbol!r}"
-        if not cmd.client_order_id or len(cmd.client_order_id) > 64:
+        cid = cmd.client_order_id
+        if not cid or len(cid) > 64:
             return RejectCode.INVALID_ORDER, "client_order_id must have 1 to 64 characters"
-        if cmd.order_type is OrderType.LIMIT:
-            if cmd.price is None or cmd.price <= 0:
+        cmd_price = cmd.price
+        post_only = cmd.post_only
+        market = cmd.order_type is OrderType.MARKET
+        if not market:
+            if cmd_price is None or cmd_price <= 0:
                 return RejectCode.INVALID_PRICE, "a limit order needs a positive price"
-            if cmd.price % inst.tick_size:
+            if cmd_price % inst.tick_size:
                 return RejectCode.INVALID_TICK_SIZE, "price is not a multiple of the tick size"
-        elif cmd.price is not None or cmd.post_only:
+        elif cmd_price is not None or post_only:
             return RejectCode.INVALID_ORDER, "a market order takes no price and cannot be post-only"
-        if cmd.post_only and cmd.time_in_force is not TimeInForce.GTC:
+        if post_only and cmd.time_in_force is not TimeInForce.GTC:
             return RejectCode.INVALID_ORDER, "post-only orders are GTC"
-        if cmd.qty <= 0:
+        qty = cmd.qty
+        if qty <= 0:
             return RejectCode.INVALID_QUANTITY, "quantity must be positive"
-        if cmd.qty % inst.step_size:
+        if qty % inst.step_size:
             return RejectCode.INVALID_STEP_SIZE, "quantity is not a multiple of the step size"
-        if cmd.qty < inst.min_qty:
+        if qty < inst.min_qty:
             return RejectCode.QTY_BELOW_MIN, "quantity below the minimum"
-        max_qty = inst.market_max_qty if cmd.order_type is OrderType.MARKET else inst.max_qty
-        if cmd.qty > max_qty:
+        if qty > (inst.market_max_qty if market else inst.max_qty):
             return RejectCode.QTY_ABOVE_MAX, "quantity above the maximum"
         band = self.band(inst)
         if band is None:
             return RejectCode.NO_INDEX_PRICE, "no index price yet for this symbol"
-        price = cmd.price if cmd.price is not None else (band[1] if cmd.side is Side.BUY else band[0])
-        if cmd.price is not None and not band[0] <= cmd.price <= band[1]:
-            return RejectCode.PRICE_OUT_OF_BAND, "price outside the band around the mark price"
-        pos = self.position(account, cmd.symbol)
-        reducing = pos.qty != 0 and (pos.qty > 0) != (cmd.side is Side.BUY) and cmd.qty <= abs(pos.qty)
+        buy = cmd.side is Side.BUY
+        if cmd_price is None:
+            price = band[1] if buy else band[0]
+        else:
+            price = cmd_price
+            if not band[0] <= price <= band[1]:
+                return RejectCode.PRICE_OUT_OF_BAND, "price outside the band around the mark price"
+        pos = account.positions.get(cmd.symbol) or self.position(account, cmd.symbol)
+        held = pos.qty
+        reducing = held != 0 and (held > 0) != buy and qty <= abs(held)
         if cmd.reduce_only and not reducing:
             return (
                 RejectCode.REDUCE_ONLY_WOULD_INCREASE,
                 "reduce-only order would open or increase a position",
             )
-        if not reducing and price * cmd.qty < inst.min_notional:
+        if not reducing and price * qty < inst.min_notional:
             return RejectCode.NOTIONAL_BELOW_MIN, "notional below the minimum"
         mode = self.mode
         if mode is not TradingMode.NORMAL:
-            allowed = (mode is TradingMode.POST_ONLY and cmd.post_only) or (
+            allowed = (mode is TradingMode.POST_ONLY and post_only) or (
                 mode is TradingMode.REDUCE_ONLY and reducing
             )
             if not allowed:
                 return RejectCode.TRADING_MODE_RESTRICTED, f"trading mode is {mode.value}"
         if reducing:
-            return None
-        return self.check_margin(account, pos, inst, cmd.side, price, cmd.qty)
+            return price
+        problem = self.check_margin(account, pos, inst, cmd.side, price, qty)
+        return price if problem is None else problem
 
     def check_margin(
         self, account: Account, pos: Position, inst: Instrument, side: Side, price: int, qty: int
     ) -> tuple[RejectCode, str] | None:
         notional = price * qty
-        same_side = pos.open_buy if side is Side.BUY else pos.open_sell
-        exposure = abs(pos.qty) * price + same_side + notional
-        if tier_for(inst, exposure).max_leverage < pos.leverage:
+        open_buy = pos.open_buy
+        open_sell = pos.open_sell
+        leverage = pos.leverage
+        if side is Side.BUY:
+            exposure = abs(pos.qty) * price + open_buy + notional
+            resulting = max(open_buy + notional, open_sell)
+        else:
+            exposure = abs(pos.qty) * price + open_sell + notional
+            resulting = max(open_buy, open_sell + notional)
+        if tier_for(inst, exposure).max_leverage < leverage:
             return RejectCode.LEVERAGE_EXCEEDS_BRACKET, "leverage too high for the resulting position size"
-        before = pos.order_margin()
-        after = initial_margin(
-            max(
-                pos.open_buy + (notional if side is Side.BUY else 0),
-                pos.open_sell + (notional if side is Side.SELL else 0),
-            ),
-            pos.leverage,
+        # initial margin of the open orders after minus before (initial_margin: ceil(notional / leverage))
+        required = (
+            -((-resulting) // leverage)
+            + ((-max(open_buy, open_sell)) // leverage)
+            + notional * inst.taker_fee // RATE_SCALE
         )
-        required = after - before + notional * inst.taker_fee // RATE_SCALE
         if required > self.available(account, inst.asset):
             return RejectCode.INSUFFICIENT_MARGIN, "not enough available margin"
         return None

@@ -8,6 +8,7 @@ never applied.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,7 +18,6 @@ from target_engine.journal.records import (
     EventRow,
     Lease,
     SnapshotRow,
-    command_crc,
     event_crc,
     snapshot_crc,
 )
@@ -38,33 +38,69 @@ def read_meta(conn: sqlite3.Connection, key: str) -> str | None:
     return str(row[0]) if row else None
 
 
+_COMMANDS_SQL = (
+    "SELECT seq, epoch, ts_ms, kind, payload, crc FROM commands WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+
+#: A verified command row as read: (seq, epoch, ts_ms, kind, payload).
+RawCommand = tuple[int, int, int, str, str]
+
+
+def read_command_tuples(conn: sqlite3.Connection, after_seq: int, limit: int = 10_000) -> list[RawCommand]:
+    """Commands with seq > after_seq in order, at most ``limit``, as plain tuples; verified (CRC of
+    every row, no gap). The cheap form for replay: no row objects, one pass over the chunk.
+    Raises ``JournalCorruptError`` for the first bad row (earlier rows of the chunk are not returned:
+    the caller applies nothing it has not seen verified)."""
+    rows = conn.execute(_COMMANDS_SQL, (after_seq, limit)).fetchall()
+    if not rows:
+        return []
+    # seq is the INTEGER PRIMARY KEY (unique, ascending): the chunk is contiguous iff its ends are.
+    gap = found = None
+    if rows[0][0] != after_seq + 1 or rows[-1][0] != after_seq + len(rows):
+        gap = next(i for i, row in enumerate(rows) if row[0] != after_seq + 1 + i)
+        found = rows[gap][0]
+        rows = rows[:gap]  # rows before the gap are checked first: the first failure is reported
+    crc32 = zlib.crc32
+    # records.command_crc inlined: CRC-32 of the UTF-8 bytes of "seq|epoch|ts_ms|kind|payload"
+    bad = next(
+        (
+            row[0]
+            for row in rows
+            if type(row[4]) is not str
+            or crc32(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}".encode()) != row[5]
+        ),
+        None,
+    )
+    if bad is not None:
+        raise JournalCorruptError("commands", bad, "CRC mismatch")
+    if gap is not None:
+        raise JournalCorruptError("commands", after_seq + 1 + gap, f"gap: next stored seq is {found}")
+    return [row[:5] for row in rows]
+
+
 def read_commands(conn: sqlite3.Connection, after_seq: int, limit: int = 10_000) -> list[CommandRow]:
     """Commands with seq > after_seq in order, at most ``limit``; verified (CRC and no gap)."""
-    rows = conn.execute(
-        "SELECT seq, epoch, ts_ms, kind, payload, crc FROM commands WHERE seq > ? ORDER BY seq LIMIT ?",
-        (after_seq, limit),
-    ).fetchall()
-    out: list[CommandRow] = []
-    expected = after_seq + 1
-    for seq, epoch, ts_ms, kind, payload, crc in rows:
-        if seq != expected:
-            raise JournalCorruptError("commands", expected, f"gap: next stored seq is {seq}")
-        if not isinstance(payload, str) or command_crc(seq, epoch, ts_ms, kind, payload) != crc:
-            raise JournalCorruptError("commands", seq, "CRC mismatch")
-        out.append(CommandRow(seq, epoch, ts_ms, kind, payload))
-        expected += 1
-    return out
+    return [CommandRow(*row) for row in read_command_tuples(conn, after_seq, limit)]
+
+
+def iter_command_chunks(
+    conn: sqlite3.Connection, after_seq: int = 0, chunk: int = 20_000
+) -> Iterator[list[RawCommand]]:
+    """Every verified command after ``after_seq``, as lists of tuples of at most ``chunk`` rows."""
+    cursor = after_seq
+    while True:
+        rows = read_command_tuples(conn, cursor, chunk)
+        if not rows:
+            return
+        yield rows
+        cursor = rows[-1][0]
 
 
 def iter_commands(conn: sqlite3.Connection, after_seq: int = 0, chunk: int = 20_000) -> Iterator[CommandRow]:
     """Every verified command after ``after_seq``, read in chunks."""
-    cursor = after_seq
-    while True:
-        rows = read_commands(conn, cursor, chunk)
-        if not rows:
-            return
-        yield from rows
-        cursor = rows[-1].seq
+    for rows in iter_command_chunks(conn, after_seq, chunk):
+        for row in rows:
+            yield CommandRow(*row)
 
 
 def read_events(conn: sqlite3.Connection, first_seq: int, last_seq_incl: int) -> dict[int, list[EventRow]]:
