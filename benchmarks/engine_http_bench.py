@@ -42,6 +42,7 @@ class HttpPlan:
     depth: int = 1
     procs: int = 1
     min_sleep_ms: float = 1.0
+    pin: bool = True
 
 
 def http_server_choices() -> tuple[str, ...]:
@@ -56,6 +57,40 @@ def http_server_choices() -> tuple[str, ...]:
 
 def can_pin() -> bool:
     return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+
+
+def cpu_busy_seconds() -> dict[int, float]:
+    """Busy seconds per CPU since boot (/proc/stat: all but idle and iowait)."""
+    busy = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            values = [int(v) for v in fields]
+            busy[int(name[3:])] = (sum(values[:8]) - values[3] - values[4]) / tick
+    return busy
+
+
+class CpuWatch:
+    """Engine CPU seconds and every CPU's busy share over the measured window (``begin``/``end``):
+    with the engine pinned, the busy share of its CPU minus its own share is other processes'
+    load (the figure is then the engine's under contention, and the row says how much)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.fields: dict[str, object] = {}
+
+    def begin(self) -> None:
+        self._t, self._engine, self._busy = time.monotonic(), cpu_seconds(self.pid), cpu_busy_seconds()
+
+    def end(self, pinned: bool) -> None:
+        wall = time.monotonic() - self._t
+        engine = cpu_seconds(self.pid) - self._engine
+        busy = cpu_busy_seconds()
+        share = {cpu: round((busy[cpu] - self._busy.get(cpu, 0.0)) / wall, 2) for cpu in busy}
+        self.fields = {"engine_cpu_s": engine, "cpu_busy_share": share}
+        if pinned:
+            self.fields["other_load_on_engine_cpu"] = round(max(0.0, share[ENGINE_CPU] - engine / wall), 2)
 
 
 def pin_process(pid: int, cpu: int) -> None:
@@ -110,9 +145,10 @@ class ScrapeProbe:
 
 
 def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float, start_id: int,
-                rate: float = 0.0, pinned: bool = True) -> dict[str, object]:
-    """``plan.procs`` generator processes sharing ``conns`` and the schedule; merged result.
-    A generator that fails stops the benchmark with its stderr."""
+                rate: float = 0.0, pinned: bool = True, watch: CpuWatch | None = None) -> dict[str, object]:
+    """``plan.procs`` generator processes sharing ``conns`` and the schedule; merged result (with
+    ``watch``'s fields, taken from the common start time for ``seconds``). A generator that fails
+    stops the benchmark with its stderr."""
     t0 = time.monotonic() + 0.6 + conns * 0.002  # interpreter start-up and connects
     procs = []
     for k in range(plan.procs):
@@ -123,13 +159,20 @@ def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float,
         if pinned:
             argv += ["--cpu", str(LOAD_CPU)]
         procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    if watch is not None:
+        time.sleep(max(0.0, t0 - time.monotonic()))
+        watch.begin()
+        time.sleep(max(0.0, t0 + seconds - time.monotonic()))
+        watch.end(pinned)
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=seconds + 120)
         if proc.returncode != 0:
             raise SystemExit(f"load generator failed ({proc.returncode}): {err[-2000:]}")
         results.append(json.loads(out.strip().splitlines()[-1]))
-    return merge(results)
+    merged = merge(results)
+    merged.update(watch.fields if watch is not None else {})
+    return merged
 
 
 def _f(d: dict[str, object], key: str) -> float:
@@ -142,7 +185,7 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
     """One engine (``--http-server server`` when given): warm-up, closed loops, open loop at 80 %."""
     import httpx
 
-    pinned = can_pin()
+    pinned = plan.pin and can_pin()
     saved = os.sched_getaffinity(0) if pinned else set()
     if pinned:
         os.sched_setaffinity(0, {LOAD_CPU})  # this thread; the probe threads inherit it
@@ -166,21 +209,17 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
         closed: list[dict[str, object]] = []
         for i, conns in enumerate(plan.connections):
-            cpu0 = cpu_seconds(proc.pid)
             with ScrapeProbe(url) as probe:
                 res = run_loadgen("closed", url, plan, conns, plan.seconds, 10_000_000 * (i + 1),
-                                  pinned=pinned)
-            res["engine_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+                                  pinned=pinned, watch=CpuWatch(proc.pid))
             res.update(probe.summary())
             res.pop("samples", None)
             closed.append(res)
         best = max(closed, key=lambda r: _f(r, "rate"))
         rate = 0.8 * _f(best, "rate")
-        cpu0 = cpu_seconds(proc.pid)
         with ScrapeProbe(url) as probe:
             opened = run_loadgen("open", url, plan, max(int(_f(best, "connections")), 64), plan.seconds,
-                                 900_000_000, rate=rate, pinned=pinned)
-        opened["engine_cpu_s"] = cpu_seconds(proc.pid) - cpu0
+                                 900_000_000, rate=rate, pinned=pinned, watch=CpuWatch(proc.pid))
         opened.update(probe.summary())
         samples = opened.pop("samples")
         assert isinstance(samples, list)
@@ -195,6 +234,8 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
 
 
 def _us_per_order(res: dict[str, object]) -> float:
+    """Engine CPU over the measured window per order answered in it (about: answers to requests
+    in flight at its end count too)."""
     return round(_f(res, "engine_cpu_s") * 1e6 / max(_f(res, "answered"), 1), 1)
 
 
@@ -226,9 +267,10 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          connections=best["connections"],
          rates_by_connections={str(r["connections"]): round(_f(r, "rate")) for r in closed},
          non_2xx_4xx=best["errors"], statuses=best["statuses"],
-         engine_cpu_share=round(_f(best, "engine_cpu_s") / _f(best, "seconds"), 2),
+         engine_cpu_share=round(_f(best, "engine_cpu_s") / plan.seconds, 2),
          engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
+         cpu_busy_share=best["cpu_busy_share"], other_load_on_engine_cpu=best.get("other_load_on_engine_cpu"),
          load="closed loop, raw asyncio HTTP/1.1 on uvloop, keep-alive, separate process",
          **versus("best", "rate", rate))
     emit(f"engine_metrics_scrape_ms_under_load{suffix}", _f(best, "scrape_p50_ms"), "ms", 250, **common,
@@ -241,6 +283,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          achieved_rate=round(_f(opened, "achieved_rate")),
          **{k: opened.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors", "statuses",
                                        "timeouts", "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
-         engine_cpu_share=round(_f(opened, "engine_cpu_s") / _f(opened, "seconds"), 2),
-         engine_cpu_us_per_order=_us_per_order(opened), stalls=opened["stalls"],
+         engine_cpu_share=round(_f(opened, "engine_cpu_s") / plan.seconds, 2),
+         engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
+         other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"), stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))

@@ -186,6 +186,7 @@ def run_http(tmp: Path, args: argparse.Namespace) -> None:
         depth=args.pipeline_depth,
         procs=args.loadgen_procs,
         min_sleep_ms=args.min_sleep_ms,
+        pin=not args.no_pin,
     )
     choices = http_server_choices()
     if args.http_server and not choices:
@@ -219,6 +220,7 @@ def main() -> None:
     parser.add_argument("--loadgen-procs", type=int, default=1, help="load generator processes (one core)")
     parser.add_argument("--min-sleep-ms", type=float, default=1.0,
                         help="open loop: least sleep between dispatches (0: exact schedule, ~3x loadgen CPU)")
+    parser.add_argument("--no-pin", action="store_true", help="leave CPU placement to the scheduler")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
