@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from .enums import MarginType, OrderType, Side, TimeInForce, TradingMode
@@ -181,16 +182,35 @@ _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
 }
 
 
-def with_sequence(cmd: Command, seq: int, ts_ms: int) -> Command:
-    """The same command stamped by the sequencer."""
-    cls = type(cmd)
+# Per command class: a getter of all fields and each field's slot setter (declaration order; seq
+# and ts_ms are the last two fields of every command). ``with_sequence`` copies through them: the
+# same object ``cls(**fields)`` builds, without the keyword dict and the generated ``__init__``.
+_COPIERS: dict[type[Any], tuple[Any, tuple[Any, ...], Any, Any]] = {}
+
+
+def _copier(cls: type[Any]) -> tuple[Any, tuple[Any, ...], Any, Any] | None:
     names = _FIELD_NAMES.get(cls)
-    if names is None:
+    if names is None or len(names) < 3 or names[-2:] != ("seq", "ts_ms") or not hasattr(cls, "__slots__"):
+        return None
+    head = names[:-2]
+    getter = attrgetter(*head) if len(head) > 1 else (lambda obj: (getattr(obj, head[0]),))
+    found = _COPIERS[cls] = (getter, tuple(getattr(cls, name).__set__ for name in head),
+                             cls.seq.__set__, cls.ts_ms.__set__)
+    return found
+
+
+def with_sequence(cmd: Command, seq: int, ts_ms: int) -> Command:
+    """The same command stamped by the sequencer (a new frozen value; ``cmd`` is unchanged)."""
+    cls = type(cmd)
+    copier = _COPIERS.get(cls) or _copier(cls)
+    if copier is None:
         return dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
-    kwargs = {name: getattr(cmd, name) for name in names}
-    kwargs["seq"] = seq
-    kwargs["ts_ms"] = ts_ms
-    stamped: Command = cls(**kwargs)
+    getter, setters, set_seq, set_ts = copier
+    stamped: Command = object.__new__(cls)
+    for setter, value in zip(setters, getter(cmd), strict=True):
+        setter(stamped, value)
+    set_seq(stamped, seq)
+    set_ts(stamped, ts_ms)
     return stamped
 
 

@@ -62,7 +62,7 @@ class PublicApi:
 
     # ------------------------------------------------------------------ orders
     async def place(self, req: Request) -> Response:
-        cmd = rq.place_order(self.node.config, req.json())
+        cmd = rq.place_order(self.node.config, rq.parse_body(req.body))
         node = self.node
         if node.is_leader and node.excess_halted:
             raise excess_queue_depth(retry=False)
@@ -115,23 +115,23 @@ class PublicApi:
         return Response(200, self.node.engine.account_view(account) or {})
 
     async def deposit(self, req: Request) -> Response:
-        cmd = rq.transfer(self.node.config, req.params["account"], req.json(), withdraw=False)
+        cmd = rq.transfer(self.node.config, req.params["account"], rq.parse_body(req.body), withdraw=False)
         return await self._account_command(cmd, cmd.account)
 
     async def withdraw(self, req: Request) -> Response:
-        cmd = rq.transfer(self.node.config, req.params["account"], req.json(), withdraw=True)
+        cmd = rq.transfer(self.node.config, req.params["account"], rq.parse_body(req.body), withdraw=True)
         return await self._account_command(cmd, cmd.account)
 
     async def leverage(self, req: Request) -> Response:
-        cmd = rq.leverage(self.node.config, req.params["account"], req.json())
+        cmd = rq.leverage(self.node.config, req.params["account"], rq.parse_body(req.body))
         return await self._account_command(cmd, cmd.account)
 
     async def margin_type(self, req: Request) -> Response:
-        cmd = rq.margin_type(self.node.config, req.params["account"], req.json())
+        cmd = rq.margin_type(self.node.config, req.params["account"], rq.parse_body(req.body))
         return await self._account_command(cmd, cmd.account)
 
     async def isolated_margin(self, req: Request) -> Response:
-        cmd = rq.isolated_margin(self.node.config, req.params["account"], req.json())
+        cmd = rq.isolated_margin(self.node.config, req.params["account"], rq.parse_body(req.body))
         return await self._account_command(cmd, cmd.account)
 
     # ------------------------------------------------------------------ markets

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from target_engine.domain import Event
 from target_engine.domain.events import (
@@ -18,6 +18,7 @@ from target_engine.domain.events import (
 from target_engine.domain.units import MONEY_SCALE, PRICE_SCALE, RATE_SCALE
 
 if TYPE_CHECKING:
+    from target_engine.service.metrics import EngineMetrics
     from target_engine.service.node import Node
 
 
@@ -35,28 +36,42 @@ def export_state_gauges(node: Node) -> None:
 
 
 def observe_events(node: Node, events: list[Event]) -> None:
+    """Count a committed batch's events: counters incremented once per label set and batch."""
     m = node.metrics
     c = m.color
     child = m.child
+    counts: dict[tuple[Any, str, str], int] = {}
     for ev in events:
         if isinstance(ev, OrderAccepted):
-            child(m.orders, ev.symbol, "accepted").inc()
+            key = (m.orders, ev.symbol, "accepted")
         elif isinstance(ev, Fill):
-            child(m.fills, ev.symbol).inc()
+            key = (m.fills, ev.symbol, "")
         elif isinstance(ev, OrderRejected):
             if ev.command == "PlaceOrder":
-                child(m.orders, "", "rejected").inc()
-            child(m.rejects, ev.code).inc()
-        elif isinstance(ev, MarkPriceChanged):
-            m.mark.labels(c, ev.symbol).set(ev.mark_price / PRICE_SCALE)
-            m.index.labels(c, ev.symbol).set(ev.index_price / PRICE_SCALE)
-        elif isinstance(ev, LiquidationFinished):
-            m.liquidations.labels(c, ev.symbol).inc()
-        elif isinstance(ev, ADLExecuted):
-            m.adl.labels(c, ev.symbol).inc()
-        elif isinstance(ev, InsuranceFundChanged):
-            m.insurance.labels(c, ev.asset).set(ev.balance / MONEY_SCALE)
-        elif isinstance(ev, FundingSettled):
-            m.funding_rate.labels(c, ev.symbol).set(ev.rate / RATE_SCALE)
-            if ev.capped:
-                m.funding_cap_hits.labels(c, ev.symbol).inc()
+                counts[(m.orders, "", "rejected")] = counts.get((m.orders, "", "rejected"), 0) + 1
+            key = (m.rejects, ev.code, "")
+        else:
+            _observe_rare(m, c, ev)
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    for (metric, first, second), n in counts.items():
+        if second:
+            child(metric, first, second).inc(n)
+        else:
+            child(metric, first).inc(n)
+
+
+def _observe_rare(m: EngineMetrics, c: str, ev: Event) -> None:
+    if isinstance(ev, MarkPriceChanged):
+        m.mark.labels(c, ev.symbol).set(ev.mark_price / PRICE_SCALE)
+        m.index.labels(c, ev.symbol).set(ev.index_price / PRICE_SCALE)
+    elif isinstance(ev, LiquidationFinished):
+        m.liquidations.labels(c, ev.symbol).inc()
+    elif isinstance(ev, ADLExecuted):
+        m.adl.labels(c, ev.symbol).inc()
+    elif isinstance(ev, InsuranceFundChanged):
+        m.insurance.labels(c, ev.asset).set(ev.balance / MONEY_SCALE)
+    elif isinstance(ev, FundingSettled):
+        m.funding_rate.labels(c, ev.symbol).set(ev.rate / RATE_SCALE)
+        if ev.capped:
+            m.funding_cap_hits.labels(c, ev.symbol).inc()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+
+import orjson
 
 from target_engine.domain import (
     CancelOrder,
@@ -22,8 +25,38 @@ from target_engine.service.errors import ApiError
 ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{1,20}$")
 
-ORDER_FIELDS = {"account", "symbol", "side", "type", "qty", "price", "time_in_force", "post_only",
-                "reduce_only", "client_order_id"}
+ORDER_FIELDS = frozenset({"account", "symbol", "side", "type", "qty", "price", "time_in_force", "post_only",
+                          "reduce_only", "client_order_id"})
+ORDER_REQUIRED = ("account", "client_order_id", "qty", "side", "symbol", "type")  # sorted: message order
+# 19+ digits in a row: a number orjson would turn into a float (beyond 64 bits) or round; json keeps it
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object; MALFORMED_JSON on anything else. Same values and errors as
+    ``json.loads``: orjson parses the common case, and anything it refuses (NaN, 1e400, a BOM, lone
+    surrogates, deep nesting) or would read differently (integers of 19+ digits) goes to
+    ``json.loads``, whose error text the client gets."""
+    if not body:
+        raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
+    data: Any
+    if _LONG_DIGITS.search(body) is None:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = _json_loads(body)
+    else:
+        data = _json_loads(body)
+    if type(data) is not dict:
+        raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
+    return data
+
+
+def _json_loads(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError("MALFORMED_JSON", f"invalid JSON: {str(exc)[:100]}") from None
 
 
 def check_id(value: object, name: str) -> str:
@@ -40,16 +73,28 @@ def check_symbol(config: EngineConfig, value: object) -> str:
     return value
 
 
-def _only(body: dict[str, Any], allowed: set[str], required: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
+def _only(body: dict[str, Any], allowed: set[str] | frozenset[str],
+          required: set[str] | tuple[str, ...]) -> None:
+    if not body.keys() <= allowed:
+        unknown = sorted(set(body) - allowed)
         raise ApiError("UNKNOWN_FIELD", f"unknown field(s): {', '.join(unknown)[:200]}")
-    missing = sorted(k for k in required if body.get(k) is None)
-    if missing:
-        raise ApiError("MISSING_FIELD", f"missing field(s): {', '.join(missing)}")
+    get = body.get
+    for k in required:
+        if get(k) is None:
+            missing = sorted(k for k in required if get(k) is None)
+            raise ApiError("MISSING_FIELD", f"missing field(s): {', '.join(missing)}")
+
+
+_MEMBERS: dict[Any, dict[str, Any]] = {}
 
 
 def _enum(enum_cls: Any, value: object, name: str) -> Any:
+    members = _MEMBERS.get(enum_cls)
+    if members is None:
+        members = _MEMBERS[enum_cls] = {m.value: m for m in enum_cls}
+    found = members.get(value) if type(value) is str else None
+    if found is not None:
+        return found
     if not isinstance(value, str):
         raise ApiError("INVALID_FIELD", f"{name} must be a string")
     try:
@@ -72,7 +117,7 @@ def _domain(exc: DomainError) -> ApiError:
 
 
 def place_order(config: EngineConfig, body: dict[str, Any]) -> PlaceOrder:
-    _only(body, ORDER_FIELDS, {"account", "symbol", "side", "type", "qty", "client_order_id"})
+    _only(body, ORDER_FIELDS, ORDER_REQUIRED)
     account = check_id(body["account"], "account")
     coid = check_id(body["client_order_id"], "client_order_id")
     symbol = check_symbol(config, body["symbol"])

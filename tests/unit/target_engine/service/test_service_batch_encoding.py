@@ -104,3 +104,16 @@ def test_apply_batch_rows_match_record_crcs(tmp_path: Any) -> None:
         node.leader_lock.close()
         node.read_conn.close()
         journal.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances(list(COMMAND_TYPES.values())), st.integers(0, 2**40), st.integers(0, 2**45))
+def test_with_sequence_equals_replace(cmd: Any, seq: int, ts_ms: int) -> None:
+    """The slot-copying ``with_sequence`` builds exactly ``dataclasses.replace(cmd, seq=, ts_ms=)``."""
+    from target_engine.domain import with_sequence
+
+    stamped = with_sequence(cmd, seq, ts_ms)
+    expected = dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
+    assert stamped == expected and type(stamped) is type(cmd)
+    assert stamped is not cmd and (cmd.seq, cmd.ts_ms) != (seq, ts_ms) or cmd == stamped
+    assert hash(stamped) == hash(expected)
