@@ -287,3 +287,21 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
          other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"), stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))
+
+
+def bench_loadgen_capacity(tmp: Path, plan: HttpPlan) -> None:
+    """The generator's own ceiling: closed loop at 64 connections against loadgen_sink.py (a server
+    that only answers 200) placed like the engine -> requests/s and generator CPU per request."""
+    pinned = plan.pin and can_pin()
+    argv = [sys.executable, str(LOADGEN.with_name("loadgen_sink.py"))]
+    proc, url = start(argv + (["--cpu", str(ENGINE_CPU)] if pinned else []), tmp / "sink.log")
+    try:
+        res = run_loadgen("closed", url, plan, 64, min(plan.seconds, 3.0), 0, pinned=pinned)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    emit("loadgen_http_capacity_per_s", _f(res, "rate"), "requests/s", None,
+         what="closed loop, 64 connections, against a sink that only answers 200 (not the engine)",
+         loadgen_cpu_share=res["loadgen_cpu_share"], loadgen_procs=plan.procs, pipeline_depth=plan.depth,
+         loadgen_cpu_us_per_request=round(_f(res, "loadgen_cpu_s") * 1e6 / max(_f(res, "answered"), 1), 1),
+         pinning=f"sink cpu {ENGINE_CPU}, loadgen cpu {LOAD_CPU}" if pinned else "none")

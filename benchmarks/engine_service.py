@@ -6,7 +6,8 @@
    /metrics scraped every 250 ms throughout). Run for ``--durability process`` (survives a process
    crash) and ``power`` (the engine's default: fsync per commit, survives any crash), and for
    ``--http-server`` (default: the engine's default server; ``both``: builtin, with uvicorn
-   measured in the same run as the baseline).
+   measured in the same run as the baseline). First, the generator's own ceiling against a server
+   that only answers 200 (benchmarks/loadgen_sink.py) -> ``loadgen_http_capacity_per_s``.
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
    with its events through the real journal, then ``recover`` from seq 0 (every command
    re-executed, no snapshot) -> commands/s, and per CPU-second.
@@ -16,8 +17,9 @@
 (Durable commands/s through group commit alone: benchmarks/engine_journal.py.)
 
 The machine is shared (2 cores, other helpers' work running): every row carries the 1-minute load
-average at its start. Usage: python benchmarks/engine_service.py [--quick] [--only http|replay|failover]
-[--durability process|power|both] [--http-server builtin|uvicorn|both] [--pipeline-depth N]
+average at its start. Usage: python benchmarks/engine_service.py [--quick]
+[--only http|loadgen|replay|failover] [--durability process|power|both]
+[--http-server builtin|uvicorn|both] [--pipeline-depth N] [--loadgen-procs N] [--no-pin]
 ``--loadgen closed|open URL ...`` runs one load generator (benchmarks/loadgen_http.py) directly.
 """
 
@@ -37,7 +39,13 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))  # sibling modules when
 
 from bench_common import emit, engine_argv, http  # noqa: E402
 from bench_common import start as launch  # noqa: E402
-from engine_http_bench import HttpPlan, bench_http, emit_http, http_server_choices  # noqa: E402
+from engine_http_bench import (  # noqa: E402
+    HttpPlan,
+    bench_http,
+    bench_loadgen_capacity,
+    emit_http,
+    http_server_choices,
+)
 
 
 def build_journal(path: Path, n: int, seed: int) -> None:
@@ -176,10 +184,8 @@ def bench_failover(tmp: Path, runs: int) -> None:
     )
 
 
-def run_http(tmp: Path, args: argparse.Namespace) -> None:
-    """HTTP rows per durability; with ``--http-server both`` builtin is the figure and uvicorn, run
-    first on its own engine, its baseline (rows suffixed ``_uvicorn``)."""
-    plan = HttpPlan(
+def http_plan(args: argparse.Namespace) -> HttpPlan:
+    return HttpPlan(
         seconds=1.5 if args.quick else 8.0,
         warmup_s=0.5 if args.quick else 2.0,
         connections=(64, 256) if args.quick else (16, 64, 256),
@@ -188,6 +194,12 @@ def run_http(tmp: Path, args: argparse.Namespace) -> None:
         min_sleep_ms=args.min_sleep_ms,
         pin=not args.no_pin,
     )
+
+
+def run_http(tmp: Path, args: argparse.Namespace) -> None:
+    """HTTP rows per durability; with ``--http-server both`` builtin is the figure and uvicorn, run
+    first on its own engine, its baseline (rows suffixed ``_uvicorn``)."""
+    plan = http_plan(args)
     choices = http_server_choices()
     if args.http_server and not choices:
         raise SystemExit("this engine has no --http-server option (only its default server)")
@@ -210,7 +222,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smoke test: under a minute")
-    parser.add_argument("--only", choices=["http", "replay", "failover"])
+    parser.add_argument("--only", choices=["http", "loadgen", "replay", "failover"],
+                        help="loadgen: the load generator's own capacity against a trivial server")
     parser.add_argument("--durability", choices=["process", "power", "both"],
                         help="journal durability of the HTTP figures' engine (default: both in turn; "
                         "--quick: power)")
@@ -224,6 +237,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if args.only in (None, "loadgen", "http"):
+            bench_loadgen_capacity(tmp, http_plan(args))
         if args.only in (None, "http"):
             run_http(tmp, args)
         if args.only in (None, "replay"):
