@@ -47,7 +47,8 @@ def merge(results: list[dict[str, object]]) -> dict[str, object]:
         merged = {k: v for k, v in first.items() if k not in ("samples", "statuses")}
         for key in SUMMED:
             if key in first:
-                merged[key] = sum(_num(r[key]) for r in results)
+                total = sum(_num(r[key]) for r in results)
+                merged[key] = int(total) if isinstance(first[key], int) else total
         if first["mode"] == "open":
             merged["rate"] = first["rate"]  # every process was given the total rate
         for key in ("dispatch_lag_p99_ms", "dispatch_lag_max_ms", "seconds"):
