@@ -36,10 +36,12 @@ def test_slow_requests_right_after_scrapes_are_attributed_to_them() -> None:
 
 
 def test_slow_requests_away_from_scrapes_are_not() -> None:
-    slow = [s - T0 + 0.15 for s in SCRAPES]  # 150 ms after each scrape
+    slow = [s - T0 + 0.15 + 0.01 * k for s in SCRAPES for k in range(2)]  # 150-160 ms after each
     res = stats.stall_analysis(samples(slow), T0, SCRAPES)
     assert res["slow_after_scrape_share"] < 0.1
+    assert res["slow_threshold_ms"] == 200.0
     assert res["stall_episodes"] == 40
+    assert res["p99_ms_outside_scrape_windows"] == 200.0
 
 
 def test_merge_sums_counters_and_recomputes_percentiles_from_all_samples() -> None:
