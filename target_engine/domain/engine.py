@@ -118,7 +118,9 @@ class Engine(QueryMixin, LiquidationMixin, FundingMixin, AdminMixin):
         elif cmd.ts_ms > self.now:
             self.now = cmd.ts_ms
         out: list[Event] = []
-        self.settle_due_funding(out)
+        due = self.funding_due
+        if due is None or self.now >= due:  # settle_due_funding's own test, without the call
+            self.settle_due_funding(out)
         blocked = None if self.mode is TradingMode.NORMAL else self._mode_blocks(cmd)
         if blocked is not None:
             out.append(blocked)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from .enums import DeficitPolicy, MarginType
 from .events import BadDebt, Event, InsuranceFundChanged, PositionChanged, SocializedLoss, WalletChanged
+from .fastinit import fast_constructor
 from .margin import initial_margin
 from .state import Account, EngineState, Position
 from .units import RATE_SCALE
+
+_position_changed = fast_constructor(PositionChanged)
+_wallet_changed = fast_constructor(WalletChanged)
 
 
 class LedgerMixin(EngineState):
@@ -32,7 +36,7 @@ class LedgerMixin(EngineState):
             pos.isolated_margin += delta
             if self.emit_events:
                 out.append(
-                    PositionChanged(
+                    _position_changed(
                         account.account_id,
                         pos.symbol,
                         pos.qty,
@@ -46,7 +50,7 @@ class LedgerMixin(EngineState):
             balance = account.wallets[asset] + delta
             account.wallets[asset] = balance
             if self.emit_events:
-                out.append(WalletChanged(account.account_id, asset, delta, balance, reason))
+                out.append(_wallet_changed(account.account_id, asset, delta, balance, reason))
         self.dirty.add(account.account_id)
 
     def trade(
@@ -90,7 +94,7 @@ class LedgerMixin(EngineState):
             holders.pop(account.account_id, None)
         if self.emit_events:
             out.append(
-                PositionChanged(
+                _position_changed(
                     account.account_id,
                     symbol,
                     pos.qty,

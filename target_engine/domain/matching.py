@@ -5,9 +5,14 @@ from __future__ import annotations
 from .book import Level, Order
 from .enums import Side
 from .events import Event, Fill, OrderCanceled, OrderFilled
+from .fastinit import fast_constructor
 from .ledger import LedgerMixin
 from .state import Account
 from .units import RATE_SCALE
+
+_new_fill = fast_constructor(Fill)
+_order_filled = fast_constructor(OrderFilled)
+_order_canceled = fast_constructor(OrderCanceled)
 
 
 class MatchingMixin(LedgerMixin):
@@ -36,7 +41,7 @@ class MatchingMixin(LedgerMixin):
         order.status = "CANCELED"
         if self.emit_events:
             cid, remaining = order.client_order_id, order.remaining
-            out.append(OrderCanceled(account.account_id, cid, order.symbol, remaining, reason))
+            out.append(_order_canceled(account.account_id, cid, order.symbol, remaining, reason))
 
     def match(self, taker: Account, order: Order, limit: int, out: list[Event], *, liquidation: bool) -> None:
         """Fill ``order`` against the book at prices no worse than ``limit`` (price-time priority)."""
@@ -51,7 +56,7 @@ class MatchingMixin(LedgerMixin):
         if order.remaining == 0:
             order.status = "FILLED"
             if self.emit_events:
-                out.append(OrderFilled(order.account, order.client_order_id, order.symbol))
+                out.append(_order_filled(order.account, order.client_order_id, order.symbol))
         elif order.filled_qty:
             order.status = "PARTIALLY_FILLED"
 
@@ -116,7 +121,7 @@ class MatchingMixin(LedgerMixin):
         maker_fee = notional * inst.maker_fee // RATE_SCALE
         trade_id = self.next_trade_id
         self.next_trade_id = trade_id + 1
-        fill = Fill(
+        fill = _new_fill(
             trade_id,
             order.symbol,
             price,
@@ -147,7 +152,7 @@ class MatchingMixin(LedgerMixin):
             maker_account.open_orders.pop(maker.client_order_id, None)
             maker.status = "FILLED"
             if self.emit_events:
-                out.append(OrderFilled(maker.account, maker.client_order_id, maker.symbol))
+                out.append(_order_filled(maker.account, maker.client_order_id, maker.symbol))
         else:
             maker.status = "PARTIALLY_FILLED"
         order.remaining -= qty

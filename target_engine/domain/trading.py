@@ -12,15 +12,20 @@ from .events import (
     OrderExpired,
     OrderRejected,
 )
+from .fastinit import fast_constructor
 from .instruments import Instrument
 from .margin import tier_for
 from .matching import MatchingMixin
 from .state import Account, Position
 from .units import RATE_SCALE
 
+_order_accepted = fast_constructor(OrderAccepted)
+_order_expired = fast_constructor(OrderExpired)
+_order_rejected = fast_constructor(OrderRejected)
+
 
 def accepted_event(order: Order) -> OrderAccepted:
-    return OrderAccepted(
+    return _order_accepted(
         order.account,
         order.client_order_id,
         order.order_id,
@@ -36,7 +41,7 @@ def accepted_event(order: Order) -> OrderAccepted:
 
 
 def reject(cmd: PlaceOrder | CancelOrder, code: RejectCode, reason: str) -> list[Event]:
-    return [OrderRejected(type(cmd).__name__, cmd.account, cmd.client_order_id, code.value, reason)]
+    return [_order_rejected(type(cmd).__name__, cmd.account, cmd.client_order_id, code.value, reason)]
 
 
 class TradingMixin(MatchingMixin):
@@ -111,7 +116,7 @@ class TradingMixin(MatchingMixin):
             else:
                 order.status = "EXPIRED"
                 if self.emit_events:
-                    out.append(OrderExpired(cmd.account, cid, cmd.symbol, order.remaining))
+                    out.append(_order_expired(cmd.account, cid, cmd.symbol, order.remaining))
         return out
 
     def validate_order(self, account: Account, cmd: PlaceOrder) -> tuple[RejectCode, str] | None:

@@ -6,6 +6,7 @@ All reads go through ``target_engine.journal.reader`` so a torn or corrupt recor
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import sqlite3
@@ -33,6 +34,7 @@ from target_engine.domain import (
     engine_config_from_dict,
     event_to_dict,
 )
+from target_engine.domain.fastinit import fast_constructor
 from target_engine.journal import JournalError, canonical_json, reader
 
 
@@ -71,38 +73,53 @@ _ORDER_TYPE = _ENUM_MEMBERS["order_type"]
 _TIME_IN_FORCE = _ENUM_MEMBERS["time_in_force"]
 
 
+# Commands built through their slots (``fast_constructor``: the same value as the dataclass's own
+# ``__init__``, ~2.5x faster), arguments in field declaration order.
+_new_place_order = fast_constructor(PlaceOrder)
+_new_cancel_order = fast_constructor(CancelOrder)
+_new_deposit = fast_constructor(Deposit)
+_new_index_tick = fast_constructor(IndexTick)
+
+
 def _place_order(d: dict[str, Any]) -> Command:
-    return PlaceOrder(
-        account=d["account"], symbol=d["symbol"], side=_SIDE[d["side"]],
-        order_type=_ORDER_TYPE[d["order_type"]], qty=d["qty"], price=d["price"],
-        time_in_force=_TIME_IN_FORCE[d["time_in_force"]],
-        post_only=d["post_only"], reduce_only=d["reduce_only"], client_order_id=d["client_order_id"],
-        seq=d["seq"], ts_ms=d["ts_ms"],
+    cmd: Command = _new_place_order(
+        d["account"], d["symbol"], _SIDE[d["side"]], _ORDER_TYPE[d["order_type"]], d["qty"], d["price"],
+        _TIME_IN_FORCE[d["time_in_force"]], d["post_only"], d["reduce_only"], d["client_order_id"],
+        d["seq"], d["ts_ms"],
     )
+    return cmd
 
 
 def _cancel_order(d: dict[str, Any]) -> Command:
-    return CancelOrder(
-        account=d["account"], client_order_id=d["client_order_id"], seq=d["seq"], ts_ms=d["ts_ms"]
-    )
+    cmd: Command = _new_cancel_order(d["account"], d["client_order_id"], d["seq"], d["ts_ms"])
+    return cmd
 
 
 def _deposit(d: dict[str, Any]) -> Command:
-    return Deposit(account=d["account"], asset=d["asset"], amount=d["amount"], seq=d["seq"], ts_ms=d["ts_ms"])
+    cmd: Command = _new_deposit(d["account"], d["asset"], d["amount"], d["seq"], d["ts_ms"])
+    return cmd
 
 
 def _index_tick(d: dict[str, Any]) -> Command:
-    return IndexTick(symbol=d["symbol"], price=d["price"], seq=d["seq"], ts_ms=d["ts_ms"])
+    cmd: Command = _new_index_tick(d["symbol"], d["price"], d["seq"], d["ts_ms"])
+    return cmd
 
 
 # The frequent kinds built field by field (no **kwargs, no loop over enum fields): type -> (number of
 # keys of a complete payload, "type" included; builder). A payload with another key count takes the
-# generic path, so an unknown or missing field is still refused exactly as before.
+# generic path, so an unknown or missing field is still refused exactly as before. A builder is used
+# only while its class still has the fields, in the order, that it passes positionally.
+_FAST: tuple[tuple[type[Any], tuple[str, ...], Callable[[dict[str, Any]], Command]], ...] = (
+    (PlaceOrder, ("account", "symbol", "side", "order_type", "qty", "price", "time_in_force", "post_only",
+                  "reduce_only", "client_order_id", "seq", "ts_ms"), _place_order),
+    (CancelOrder, ("account", "client_order_id", "seq", "ts_ms"), _cancel_order),
+    (Deposit, ("account", "asset", "amount", "seq", "ts_ms"), _deposit),
+    (IndexTick, ("symbol", "price", "seq", "ts_ms"), _index_tick),
+)
 _BUILDERS: dict[str, tuple[int, Callable[[dict[str, Any]], Command]]] = {
-    "PlaceOrder": (13, _place_order),
-    "CancelOrder": (5, _cancel_order),
-    "Deposit": (6, _deposit),
-    "IndexTick": (5, _index_tick),
+    cls.__name__: (len(names) + 1, build)
+    for cls, names, build in _FAST
+    if tuple(f.name for f in dataclasses.fields(cls)) == names
 }
 
 # orjson and ``json`` agree on every number except integers beyond 64 bits (orjson: a float). Digits
