@@ -7,9 +7,9 @@ Resources and errors:
 - ``pause_writing``/``resume_writing`` are honoured: the worker waits before writing more.
 - Bodies over ``MAX_BODY`` (declared or chunked) are answered 413 by the request core (after
   routing, as on the ASGI path); malformed requests 400 ``BAD_REQUEST``; Upgrade/CONNECT 400; a
-  request head over ``MAX_HEAD`` 431. After such an answer the connection stops parsing, half-closes
-  and discards what the client still sends for up to ``LINGER_S`` (so the client reads the answer
-  instead of a reset), then closes.
+  request head over ``MAX_HEAD`` 431. Then the connection stops parsing and reading until that answer
+  is written, half-closes and discards what the client still sends (at most ``LINGER_BYTES``, for at
+  most ``LINGER_S``: the client reads the answer instead of a reset), then closes.
 - A client that disconnects at any point is not an error: queued requests not started are dropped,
   the one in progress finishes (an order in the sequencer is executed and journaled) and its answer
   is discarded; nothing is logged above debug.
@@ -99,6 +99,9 @@ class HttpConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.discarding:
+            if not self.lingering:  # the last answer is not written yet: hold the client back meanwhile
+                self._pause_reading()
+                return
             self.lingered += len(data)
             if self.lingered > LINGER_BYTES:
                 self.close()
@@ -212,7 +215,11 @@ class HttpConnection(asyncio.Protocol):
     def _kick(self) -> None:
         if self.worker is None:
             self.worker = self.loop.create_task(self._answer_queue())
-        elif len(self.queue) >= MAX_PIPELINE and not self.read_paused and self.transport is not None:
+        elif len(self.queue) >= MAX_PIPELINE:
+            self._pause_reading()
+
+    def _pause_reading(self) -> None:
+        if not self.read_paused and self.transport is not None:
             self.read_paused = True
             self.transport.pause_reading()
 
@@ -250,7 +257,8 @@ class HttpConnection(asyncio.Protocol):
                 return  # the client left: its answers are dropped
             self.queue.popleft()
             self._write(reply, fate, head_only)
-            if self.read_paused and len(self.queue) < MAX_PIPELINE // 2 and self.transport is not None:
+            if (self.read_paused and len(self.queue) < MAX_PIPELINE // 2 and not self.discarding
+                    and self.transport is not None):
                 self.read_paused = False
                 self.transport.resume_reading()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -71,6 +73,24 @@ def test_declared_body_over_limit_is_413_then_closed(srv: ServerThread) -> None:
     status, headers, body = c.json()
     assert status == 413 and body["code"] == "BODY_TOO_LARGE" and headers["connection"] == "close"
     assert c.closed()
+
+
+def test_client_still_uploading_a_huge_body_reads_the_413(srv: ServerThread) -> None:
+    c = Client(srv.port)
+    c.send(b"POST /orders HTTP/1.1\r\ncontent-length: 50000000\r\n\r\n")
+
+    def upload() -> None:
+        with contextlib.suppress(OSError):
+            for _ in range(50):
+                c.sock.sendall(b"z" * 1_000_000)
+
+    uploader = threading.Thread(target=upload, daemon=True)
+    uploader.start()
+    status, _, body = c.json()
+    assert status == 413 and body["code"] == "BODY_TOO_LARGE"
+    assert c.closed()
+    uploader.join(10)
+    assert not uploader.is_alive()  # the server closed the connection: the upload ended early
 
 
 def test_chunked_body_over_limit_is_413_then_closed(srv: ServerThread) -> None:
