@@ -2,8 +2,9 @@
 
 - ``percentiles_ms``: p50/p90/p99/p99.9/max of latencies in seconds.
 - ``merge``: results of several generator processes -> one (sums; percentiles from all samples).
-- ``stall_analysis``: do the slowest requests line up with /metrics scrapes, and do they come in
-  periodic episodes (a checkpoint every N ms, a snapshot every N commands)? Samples are
+- ``stall_analysis``: do the slowest requests line up with /metrics scrapes, do they come in
+  episodes (a snapshot every N commands), and is the p99 much higher at one phase of a period
+  (250 ms scrapes, 500 ms WAL checkpoints, the 1 s clock tick)? Samples are
   ``(scheduled offset s, latency s)``; scrape starts are CLOCK_MONOTONIC seconds, like ``t0``.
 """
 
@@ -108,4 +109,23 @@ def stall_analysis(samples: list[list[float]], t0: float, scrape_starts: list[fl
         "stall_episodes": len(episodes),
         "stall_interval_median_ms": round(statistics.median(intervals) * 1000, 1) if intervals else None,
         "stall_starts_s": [round(e, 3) for e in episodes[:20]],
+        "periodic_p99_ratio": {str(round(p * 1000)): folded_p99_ratio(ordered, p) for p in PERIODS},
     }
+
+
+PERIODS = (0.25, 0.5, 1.0)  # /metrics scrapes, WAL checkpoints, the engine's clock tick (defaults)
+
+
+def folded_p99_ratio(samples: list[list[float]], period: float, bins: int = 10) -> float | None:
+    """Fold samples by scheduled time modulo ``period`` into ``bins`` phases; the largest phase
+    p99 over the median phase p99. About 1-2 for no periodic stall (noise); much higher when
+    something stalls once per ``period`` (or per a multiple of it, which folds into one bin too:
+    read it with ``stall_interval_median_ms``)."""
+    groups: list[list[float]] = [[] for _ in range(bins)]
+    for at, lat in samples:
+        groups[int((at % period) / period * bins) % bins].append(lat)
+    p99s = sorted(sorted(g)[int(0.99 * len(g))] for g in groups if len(g) >= 20)
+    if len(p99s) < bins // 2:
+        return None
+    middle = statistics.median(p99s)
+    return round(p99s[-1] / middle, 2) if middle > 0 else None

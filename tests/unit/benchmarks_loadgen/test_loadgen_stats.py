@@ -33,6 +33,15 @@ def test_slow_requests_right_after_scrapes_are_attributed_to_them() -> None:
     assert 0.15 < res["time_after_scrape_share"] < 0.25
     assert res["p99_ms_outside_scrape_windows"] < 5
     assert res["stall_interval_median_ms"] == 250.0
+    assert res["periodic_p99_ratio"]["250"] > 20  # once per 250 ms, at one phase
+
+
+def test_a_stall_once_a_second_shows_in_the_one_second_fold() -> None:
+    slow = [0.7 + k + 0.002 * j for k in range(10) for j in range(8)]  # 0.7 s into every second
+    res = stats.stall_analysis(samples(slow), T0, SCRAPES)
+    ratios = res["periodic_p99_ratio"]
+    assert ratios["1000"] > 20
+    assert res["stall_interval_median_ms"] == 1000.0
 
 
 def test_slow_requests_away_from_scrapes_are_not() -> None:
