@@ -213,7 +213,10 @@ def _old_append(j: Any, epoch: int, crows: list[tuple[Any, ...]], erows: list[tu
 
 
 # ----------------------------------------------------------------------------- sequencer
-async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str) -> dict[str, float]:
+async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str,
+                         rate: float = 0.0) -> dict[str, float]:
+    """Closed loop (``clients`` concurrent clients), or open loop at ``rate`` orders/s (each order
+    its own task, started on a fixed schedule; latency from its scheduled time)."""
     from target_engine.config.loader import load_config_dict
     from target_engine.domain import Deposit, IndexTick
     from target_engine.journal import Durability, Journal
@@ -240,6 +243,7 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
                            for i in range(ACCOUNTS)])
     raw = bodies(n, seed=7)
     config = node.config
+    parse_body = getattr(rq, "parse_body", json.loads)  # the baseline tree has no parse_body
     lags: list[float] = []
     done = False
 
@@ -253,9 +257,31 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
 
     async def client() -> None:
         for body in it:
-            cmd = rq.place_order(config, json.loads(body))
+            cmd = rq.place_order(config, parse_body(body))
             await seq.submit(cmd)
             node.engine.order(cmd.account, cmd.client_order_id)
+
+    latencies: list[float] = []
+
+    async def one(body: bytes, due: float) -> None:
+        cmd = rq.place_order(config, parse_body(body))
+        await seq.submit(cmd)
+        node.engine.order(cmd.account, cmd.client_order_id)
+        latencies.append(time.perf_counter() - due)
+
+    async def open_loop() -> None:
+        start = time.perf_counter()
+        pending: set[asyncio.Task[None]] = set()
+        for i, body in enumerate(raw):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0.0005:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(one(body, due))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        while pending:
+            await asyncio.gather(*list(pending))
 
     round_trips: list[float] = []  # batch hand-off: to the writer -> the loop sees it committed
     in_thread: list[float] = []
@@ -275,9 +301,21 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
 
     seq._commit = timed_commit  # type: ignore[method-assign]
     prober = asyncio.create_task(probe())
+    import resource
+    threads0 = _thread_cpu()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     c0, w0 = time.process_time(), time.perf_counter()
-    await asyncio.gather(*[client() for _ in range(clients)])
+    if rate > 0:
+        await open_loop()
+    else:
+        await asyncio.gather(*[client() for _ in range(clients)])
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    threads1 = _thread_cpu()
+    per_thread = {name: round((cpu1 - threads0.get(name, 0.0)) / n * 1e6, 1) for name, cpu1 in threads1.items()}
+    print(json.dumps({"thread_cpu_us_per_order": per_thread}), file=sys.stderr)
+    sys_us = (ru1.ru_stime - ru0.ru_stime) / n * 1e6
+    ctx_switches = (ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw) / n
     done = True
     await prober
     r0 = time.perf_counter()
@@ -292,12 +330,31 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     lags.sort()
     round_trips.sort()
     in_thread.sort()
-    return {"commit_round_trip_p50_ms": round_trips[len(round_trips) // 2] * 1e3,
+    latencies.sort()
+    extra = {"latency_p50_ms": latencies[len(latencies) // 2] * 1e3,
+             "latency_p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3} if latencies else {}
+    return {**extra, "sys_us": sys_us, "ctx_switches_per_order": ctx_switches, "commit_round_trip_p50_ms": round_trips[len(round_trips) // 2] * 1e3,
             "commit_round_trip_p99_ms": round_trips[int(len(round_trips) * 0.99)] * 1e3,
             "commit_in_thread_p50_ms": in_thread[len(in_thread) // 2] * 1e3,
             "batch_mean": n / max(1, len(round_trips)),
             "cpu_us": cpu / n * 1e6, "rate": n / wall, "lag_p99_ms": lags[int(len(lags) * 0.99)] * 1e3,
             "lag_max_ms": lags[-1] * 1e3, "render_ms": render_ms}
+
+
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) per thread of this process (Linux /proc; {} elsewhere)."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                stat = f.read()
+            name = "main" if int(tid) == os.getpid() else f"thread-{tid}"
+            fields = stat[stat.rindex(")") + 2:].split()
+            out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return {}
+    return out
 
 
 def sequencer_child(args: argparse.Namespace) -> None:
@@ -309,12 +366,14 @@ def sequencer_child(args: argparse.Namespace) -> None:
     except ImportError:
         pass
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(asyncio.run(_sequencer_run(args.orders, 64, args.durability, tmp))), flush=True)
+        result = asyncio.run(_sequencer_run(args.orders, 64, args.durability, tmp, args.rate))
+        print(json.dumps(result), flush=True)
 
 
-def run_child(src: Path, args: argparse.Namespace, durability: str) -> dict[str, float]:
+def run_child(src: Path, args: argparse.Namespace, durability: str, rate: float = 0.0) -> dict[str, float]:
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--orders", str(args.orders),
-            "--durability", durability, "--switch-interval", str(args.switch_interval or 0)]
+            "--durability", durability, "--switch-interval", str(args.switch_interval or 0),
+            "--rate", str(rate)]
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = subprocess.run(argv, env=env, cwd=src, capture_output=True, text=True, timeout=600, check=False)
     if out.returncode != 0:
@@ -338,6 +397,8 @@ def main() -> None:
     parser.add_argument("--switch-interval", type=float, default=0.0,
                         help="sys.setswitchinterval for the sequencer stage (0: leave the default)")
     parser.add_argument("--durability", default="power")
+    parser.add_argument("--rate", type=float, default=2000.0,
+                        help="open-loop rate for the sequencer's second run (orders/s; 0: skip it)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["stages", "sequencer"])
     args = parser.parse_args()
@@ -349,27 +410,34 @@ def main() -> None:
     if args.only == "stages":
         return
     with tempfile.TemporaryDirectory() as tmp:
-        base = None
-        if args.baseline_ref != "none":
-            src = baseline_tree(args.baseline_ref, Path(tmp))
-            base = run_child(src, args, args.durability)
-        new = run_child(ROOT, args, args.durability)
-    extra: dict[str, Any] = {"durability": args.durability, "clients": 64, "orders": args.orders,
-                                "switch_interval_s": args.switch_interval or sys.getswitchinterval()}
-    if base:
-        extra.update(baseline=round(base["cpu_us"], 2), ratio=round(base["cpu_us"] / new["cpu_us"], 2))
-    emit("pipeline_sequencer_cpu_us_per_order", new["cpu_us"], "us", **extra)
-    emit("pipeline_sequencer_orders_per_s", new["rate"], "orders/s",
-         **({"baseline": round(base["rate"])} if base else {}))
-    for key in ("lag_p99_ms", "lag_max_ms"):
-        emit(f"pipeline_loop_{key}", new[key], "ms", **({"baseline": round(base[key], 3)} if base else {}))
-    for key in ("commit_round_trip_p50_ms", "commit_round_trip_p99_ms", "commit_in_thread_p50_ms",
-                "batch_mean"):
-        if key in new:
-            emit(f"pipeline_{key}", new[key], "ms" if key.endswith("ms") else "commands",
-                 **({"baseline": round(base[key], 3)} if base and key in base else {}))
-    emit("pipeline_metrics_render_ms", new["render_ms"], "ms",
-         **({"baseline": round(base["render_ms"], 3)} if base else {}))
+        src = baseline_tree(args.baseline_ref, Path(tmp)) if args.baseline_ref != "none" else None
+        for rate in (0.0, args.rate) if args.rate > 0 else (0.0,):
+            base = run_child(src, args, args.durability, rate) if src else None
+            new = run_child(ROOT, args, args.durability, rate)
+            sequencer_figures(args, rate, base, new)
+
+
+def sequencer_figures(args: argparse.Namespace, rate: float, base: dict[str, float] | None,
+                      new: dict[str, float]) -> None:
+    tag = f"open{int(rate)}" if rate else "closed64"
+    extra: dict[str, Any] = {"durability": args.durability, "load": tag, "orders": args.orders,
+                             "switch_interval_s": args.switch_interval or sys.getswitchinterval()}
+
+    def versus(key: str) -> dict[str, Any]:
+        if not base or key not in base:
+            return extra
+        return {**extra, "baseline": round(base[key], 3), "ratio": round(base[key] / max(new[key], 1e-9), 2)}
+
+    emit(f"pipeline_sequencer_cpu_us_per_order_{tag}", new["cpu_us"], "us", **versus("cpu_us"))
+    if not rate:
+        emit("pipeline_sequencer_orders_per_s_closed64", new["rate"], "orders/s", **versus("rate"))
+    keys = ["lag_p99_ms", "lag_max_ms", "commit_round_trip_p50_ms", "commit_round_trip_p99_ms",
+            "commit_in_thread_p50_ms", "batch_mean", "render_ms"]
+    if rate:
+        keys[:0] = ["latency_p50_ms", "latency_p99_ms"]
+    for key in keys:
+        unit = "commands" if key == "batch_mean" else "ms"
+        emit(f"pipeline_{key}_{tag}", new[key], unit, **versus(key))
 
 
 if __name__ == "__main__":

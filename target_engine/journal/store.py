@@ -30,14 +30,24 @@ FUNDING_COLS = 6
 _COMMANDS_SQL = "INSERT INTO commands(seq, epoch, ts_ms, kind, payload, crc) VALUES "
 _EVENTS_SQL = "INSERT INTO events(seq, idx, kind, payload, crc) VALUES "
 _FUNDINGS_SQL = "INSERT INTO funding_settlements(symbol, interval_start_ms, seq, rate, payload, crc) VALUES "
-# rows per statement, largest first: a handful of distinct statements (SQLite's statement cache
-# keeps them prepared) and at most 256 * 6 bound values per statement (SQLite allows 32766)
-_CHUNKS = (256, 64, 16, 4, 1)
+# rows per statement: chunks of 256, 64 and 16, then one statement for the rest (1..15 rows) -- at
+# most 18 distinct statements per table (SQLite's statement cache keeps them prepared) and at most
+# 256 * 6 bound values per statement (SQLite allows 32766)
+_CHUNKS = (256, 64, 16)
 _SQL: dict[tuple[str, int, int], str] = {}
 
 
+def _statement(head: str, cols: int, rows: int) -> str:
+    key = (head, cols, rows)
+    sql = _SQL.get(key)
+    if sql is None:
+        one = "(" + ", ".join("?" * cols) + ")"
+        sql = _SQL[key] = head + ", ".join([one] * rows)
+    return sql
+
+
 def _insert(conn: sqlite3.Connection, head: str, cols: int, flat: Sequence[object]) -> None:
-    """INSERT ``len(flat) // cols`` rows of ``cols`` values each, in multi-row statements."""
+    """INSERT ``len(flat) // cols`` rows of ``cols`` values each, in a few multi-row statements."""
     total = len(flat)
     if total % cols:
         raise ValueError(f"{total} values are not rows of {cols}")
@@ -45,14 +55,10 @@ def _insert(conn: sqlite3.Connection, head: str, cols: int, flat: Sequence[objec
     for rows in _CHUNKS:
         width = rows * cols
         while total - pos >= width:
-            key = (head, cols, rows)
-            sql = _SQL.get(key)
-            if sql is None:
-                one = "(" + ", ".join("?" * cols) + ")"
-                sql = _SQL[key] = head + ", ".join([one] * rows)
-            conn.execute(sql, flat[pos:pos + width])
+            conn.execute(_statement(head, cols, rows), flat[pos:pos + width])
             pos += width
-
+    if pos < total:
+        conn.execute(_statement(head, cols, (total - pos) // cols), flat[pos:] if pos else flat)
 
 
 class Journal:

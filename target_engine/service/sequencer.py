@@ -52,7 +52,7 @@ class Sequencer:
         self.limit = node.opts.inbound_limit
         self.max_batch = node.opts.max_batch
         self._wake = asyncio.Event()
-        self._writer = CommitThread(node.journal.append_rows)
+        self._writer = CommitThread()
         self._idle = asyncio.Event()
         self._idle.set()
         self._snapshot_waiters: list[asyncio.Future[dict[str, Any]]] = []
@@ -117,11 +117,9 @@ class Sequencer:
                 continue
             applied, commit = inflight
             following: Applied | None = None
-            if not self.queue and not commit.done():  # wake for the commit or for new work
+            if not self.queue and not commit.done():  # wake for the commit (its callback) or new work
                 self._wake.clear()
-                waker = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait((commit, waker), return_when=asyncio.FIRST_COMPLETED)
-                waker.cancel()
+                await self._wake.wait()
             if self.queue and not self._snapshot_due():
                 following = await self._apply(self._take())  # overlaps the commit of ``applied``
             ok = await self._finish(applied, commit)
@@ -166,8 +164,18 @@ class Sequencer:
 
     def _commit(self, applied: Applied) -> tuple[Applied, asyncio.Future[float]]:
         """Hand the batch to the writer thread: one transaction; the future gets its duration."""
-        fut = self._writer.submit(applied.epoch, applied.commands, applied.events, applied.fundings)
+        fut: asyncio.Future[float] = self._writer.submit(self._append, applied)
+        fut.add_done_callback(self._commit_done)
         return applied, fut
+
+    def _append(self, applied: Applied) -> float:
+        """Commit thread: one transaction; returns its duration in seconds (the commit latency)."""
+        started = time.perf_counter()
+        self.node.journal.append_rows(applied.epoch, applied.commands, applied.events, applied.fundings)
+        return time.perf_counter() - started
+
+    def _commit_done(self, _fut: asyncio.Future[float]) -> None:
+        self._wake.set()
 
     async def _finish(self, applied: Applied, commit: asyncio.Future[float]) -> bool:
         """Wait for the commit; answer the batch (or fail it). True when durable."""
@@ -229,31 +237,57 @@ class Sequencer:
 
     # ------------------------------------------------------------------ snapshots
     def _snapshot_point(self) -> None:
-        """Nothing is applied-but-uncommitted here: write a snapshot and answer admin requests."""
+        """Nothing is applied-but-uncommitted here: capture a snapshot and answer admin requests.
+
+        The state is dumped, hashed and encoded here, on the loop (a consistent point); the INSERT
+        and its fsync run on the commit thread, ahead of the next batch's commit (one queue, in
+        order), so the loop does not wait for the disk. A failure is logged and reported to the
+        admin callers; the next snapshot is due ``snapshot_every`` commands later either way."""
         waiters, self._snapshot_waiters = self._snapshot_waiters, []
-        try:
-            result = self.snapshot_now() if self.node.is_leader else None
-        except Exception as exc:  # journal or I/O error: report it to the admin caller, keep running
-            log.error("snapshot failed: %s", exc)
+        node = self.node
+        if not node.is_leader:
             for w in waiters:
                 if not w.done():
-                    w.set_exception(ApiError("JOURNAL_UNAVAILABLE", f"snapshot failed: {exc}"))
-            self.node.snapshot_seq = self.node.applied_seq  # do not retry at every batch
+                    w.set_exception(not_leader(node.leader_color))
             return
-        for w in waiters:
-            if w.done():
-                continue
-            if result is None:
-                w.set_exception(not_leader(self.node.leader_color))
-            else:
-                w.set_result(result)
+        try:
+            seq, epoch, ts, state_hash, payload = self._capture()
+        except Exception as exc:  # a bug in the dump: report it to the admin caller, keep running
+            self._snapshot_failed(waiters, exc)
+            return
+        node.snapshot_seq = seq
+        written = self._writer.submit(node.journal.write_snapshot, seq, epoch, ts, state_hash, payload)
 
-    def snapshot_now(self) -> dict[str, Any]:
-        """Write a snapshot of the current state (call only when memory equals the journal)."""
+        def answer(fut: asyncio.Future[Any]) -> None:
+            exc = None if fut.cancelled() else fut.exception()
+            if fut.cancelled() or exc is not None:
+                self._snapshot_failed(waiters, exc or RuntimeError("cancelled"))
+                return
+            result = {"seq": seq, "state_hash": state_hash, "bytes": len(payload), "ts_ms": now_ms()}
+            for w in waiters:
+                if not w.done():
+                    w.set_result(result)
+
+        written.add_done_callback(answer)
+
+    @staticmethod
+    def _snapshot_failed(waiters: list[asyncio.Future[dict[str, Any]]], exc: BaseException) -> None:
+        log.error("snapshot failed: %s", exc)
+        for w in waiters:
+            if not w.done():
+                w.set_exception(ApiError("JOURNAL_UNAVAILABLE", f"snapshot failed: {exc}"))
+
+    def _capture(self) -> tuple[int, int, int, str, bytes]:
+        """(seq, epoch, ts_ms, state hash, payload) of the current state (memory equals the journal)."""
         node = self.node
         snap = node.engine.snapshot()
-        state_hash = node.engine.state_hash()
         payload = canonical_json(snap).encode()  # = json.dumps(sort_keys, compact, ensure_ascii), faster
-        node.journal.write_snapshot(node.applied_seq, node.epoch, node.last_ts, state_hash, payload)
-        node.snapshot_seq = node.applied_seq
-        return {"seq": node.applied_seq, "state_hash": state_hash, "bytes": len(payload), "ts_ms": now_ms()}
+        return node.applied_seq, node.epoch, node.last_ts, node.engine.state_hash(), payload
+
+    def snapshot_now(self) -> dict[str, Any]:
+        """Write a snapshot of the current state now, on the calling thread (call only when memory
+        equals the journal and no commit is in flight)."""
+        seq, epoch, ts, state_hash, payload = self._capture()
+        self.node.journal.write_snapshot(seq, epoch, ts, state_hash, payload)
+        self.node.snapshot_seq = seq
+        return {"seq": seq, "state_hash": state_hash, "bytes": len(payload), "ts_ms": now_ms()}

@@ -106,11 +106,15 @@ def test_halt_policy_halts_trading_journaled_and_answers_503(
     cancel = c.delete("/v1/orders/rest", params={"account": "t0"})
     assert cancel.status_code == 503 and cancel.json()["code"] == "EXCESS_QUEUE_DEPTH"
     assert _excess_count(c) >= 1
-    with sqlite3.connect(f"file:{tmp_path / 'j.sqlite'}?mode=ro", uri=True) as db:
-        modes = [
-            json.loads(p) for (p,) in db.execute("SELECT payload FROM commands WHERE kind='SetTradingMode'")
-        ]
-    assert [(m["mode"], m["reason"]) for m in modes] == [("halted", "EXCESS_QUEUE_DEPTH")]
+
+    def journaled_modes() -> list[tuple[str, str]]:
+        with sqlite3.connect(f"file:{tmp_path / 'j.sqlite'}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT payload FROM commands WHERE kind='SetTradingMode'").fetchall()
+        return [(m["mode"], m["reason"]) for m in (json.loads(p) for (p,) in rows)]
+
+    # /v1/state shows the halt once applied; its commit (an fsync) may still be in flight
+    assert wait_for(lambda: journaled_modes() != [], timeout=30)
+    assert journaled_modes() == [("halted", "EXCESS_QUEUE_DEPTH")]
 
 
 @pytest.mark.parametrize("stalled", ["shed"], indirect=True)

@@ -1,0 +1,94 @@
+"""The sequencer on a real journal: answers after commit, periodic and requested snapshots written
+by the commit thread in order with the batches (valid CRC, state hash of a replay), and the writer
+thread's error hand-back (a fenced commit answers NOT_LEADER)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from target_engine.config.loader import load_config_dict
+from target_engine.domain import Deposit
+from target_engine.journal import Journal, reader
+from target_engine.journal.records import snapshot_crc
+from target_engine.service.errors import ApiError
+from target_engine.service.node import Node
+from target_engine.service.options import RoleRequest, ServiceOptions
+from target_engine.service.recovery import recover, service_config
+from target_engine.service.sequencer import Sequencer
+
+
+def _node(path: Path, **opts: Any) -> Node:
+    raw = load_config_dict(None)
+    journal = Journal(path, engine_config_json="{}", checkpoint_interval_s=None)
+    node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), service_config(raw), journal)
+    node.become_leader()
+    return node
+
+
+def _close(node: Node, seq: Sequencer) -> None:
+    seq.close()
+    node.leader_lock.close()
+    node.read_conn.close()
+    node.journal.close()
+
+
+def test_snapshots_follow_their_batches_and_replay_to_the_same_hash(tmp_path: Path) -> None:
+    node = _node(tmp_path / "j.sqlite", snapshot_every=7)
+    seq = Sequencer(node)
+
+    async def run() -> dict[str, Any]:
+        task = asyncio.create_task(seq.run())
+        try:
+            for wave in range(5):
+                await asyncio.gather(*[seq.submit(Deposit(account=f"a{i}", asset="USDT", amount=10 + wave))
+                                       for i in range(6)])
+            result = await asyncio.wait_for(seq.snapshot(), 10)
+            await seq.drain()
+            return result
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        result = asyncio.run(run())
+        assert result["seq"] == node.applied_seq == 30
+        rows = node.journal.conn.execute(
+            "SELECT seq, epoch, state_hash, payload, crc FROM snapshots ORDER BY seq").fetchall()
+        assert len(rows) >= 3  # periodic ones (every 7 commands, at batch boundaries) + the requested one
+        assert rows[-1][0] == 30 and rows[-1][2] == result["state_hash"] == node.engine.state_hash()
+        for s, epoch, state_hash, payload, crc in rows:
+            assert crc == snapshot_crc(s, epoch, state_hash, payload)
+            assert s <= reader.last_seq(node.journal.conn)
+        replayed = recover(node.read_conn, node.config)
+        assert replayed.engine.state_hash() == node.engine.state_hash()
+    finally:
+        _close(node, seq)
+
+
+def test_fenced_commit_answers_not_leader(tmp_path: Path) -> None:
+    node = _node(tmp_path / "j.sqlite")
+    seq = Sequencer(node)
+    other = Journal(tmp_path / "j.sqlite", checkpoint_interval_s=None)
+    other.acquire("green", 60_000, 1, force=True)  # a newer epoch fences this node's writes
+
+    async def run() -> None:
+        task = asyncio.create_task(seq.run())
+        try:
+            with pytest.raises(ApiError) as err:
+                await asyncio.wait_for(seq.submit(Deposit(account="a", asset="USDT", amount=1)), 10)
+            assert err.value.code == "NOT_LEADER"
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(run())
+        assert not node.is_leader
+        assert reader.last_seq(node.journal.conn) == 0
+    finally:
+        other.close()
+        _close(node, seq)
