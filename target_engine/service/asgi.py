@@ -22,6 +22,7 @@ from target_engine.service.metrics import EngineMetrics
 
 log = logging.getLogger("target_engine.service")
 MAX_BODY = 64 * 1024
+_EXACT = frozenset({str, int, bool, type(None)})
 
 
 @dataclass
@@ -38,10 +39,16 @@ class Request:
         """The body as a JSON object; MALFORMED_JSON on anything else."""
         if not self.body:
             raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
-        try:
-            data = json.loads(self.body)
-        except (ValueError, RecursionError) as exc:
-            raise ApiError("MALFORMED_JSON", f"invalid JSON: {str(exc)[:100]}") from None
+        try:  # orjson is 5x faster; it agrees with the stdlib on flat objects of these types
+            data = orjson.loads(self.body)
+            exact = isinstance(data, dict) and all(type(v) in _EXACT for v in data.values())
+        except orjson.JSONDecodeError:
+            exact = False
+        if not exact:  # anything else (floats: orjson turns big integers into floats) as the stdlib reads it
+            try:
+                data = json.loads(self.body)
+            except (ValueError, RecursionError) as exc:
+                raise ApiError("MALFORMED_JSON", f"invalid JSON: {str(exc)[:100]}") from None
         if not isinstance(data, dict):
             raise ApiError("MALFORMED_JSON", "request body must be a JSON object")
         return data
