@@ -32,6 +32,7 @@ from loadgen_stats import merge, stall_analysis
 LOADGEN = Path(__file__).with_name("loadgen_http.py")
 ENGINE_CPU, LOAD_CPU = 0, 1
 ACCOUNTS = 200
+SNAPSHOT_EVERY = 100_000  # the engine's default --snapshot-every (a snapshot is dumped on its loop)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,24 @@ def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float,
     return merged
 
 
+def _seq(url: str) -> int:
+    import httpx
+
+    return int(httpx.get(url + "/v1/state", timeout=10).json()["seq"])
+
+
+def _snapshot_cost(url: str, seq: int) -> dict[str, object]:
+    """One admin snapshot of the state the load left (what a periodic one costs at this size:
+    the dump, hash and encoding block the engine's loop; the write goes to the commit thread)."""
+    import httpx
+
+    started = time.monotonic()
+    r = httpx.post(url + "/admin/snapshot", timeout=30)
+    took = (time.monotonic() - started) * 1000
+    size = r.json().get("bytes") if r.status_code == 200 else None
+    return {"status": r.status_code, "round_trip_ms": round(took, 1), "bytes": size, "seq": seq}
+
+
 def _f(d: dict[str, object], key: str) -> float:
     value = d[key]
     assert isinstance(value, int | float), (key, value)
@@ -209,17 +228,23 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
         closed: list[dict[str, object]] = []
         for i, conns in enumerate(plan.connections):
+            seq0 = _seq(url)
             with ScrapeProbe(url) as probe:
                 res = run_loadgen("closed", url, plan, conns, plan.seconds, 10_000_000 * (i + 1),
                                   pinned=pinned, watch=CpuWatch(proc.pid))
+            res["snapshots_during"] = _seq(url) // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
             res.update(probe.summary())
             res.pop("samples", None)
             closed.append(res)
         best = max(closed, key=lambda r: _f(r, "rate"))
         rate = 0.8 * _f(best, "rate")
+        seq0 = _seq(url)
         with ScrapeProbe(url) as probe:
             opened = run_loadgen("open", url, plan, max(int(_f(best, "connections")), 64), plan.seconds,
                                  900_000_000, rate=rate, pinned=pinned, watch=CpuWatch(proc.pid))
+        seq1 = _seq(url)
+        opened["snapshots_during"] = seq1 // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
+        opened["snapshot"] = _snapshot_cost(url, seq1)
         opened.update(probe.summary())
         samples = opened.pop("samples")
         assert isinstance(samples, list)
@@ -271,6 +296,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
          cpu_busy_share=best["cpu_busy_share"], other_load_on_engine_cpu=best.get("other_load_on_engine_cpu"),
+         snapshots_during=best["snapshots_during"],
          load="closed loop, raw asyncio HTTP/1.1 on uvloop, keep-alive, separate process",
          **versus("best", "rate", rate))
     emit(f"engine_metrics_scrape_ms_under_load{suffix}", _f(best, "scrape_p50_ms"), "ms", 250, **common,
@@ -285,7 +311,9 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
                                        "timeouts", "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
          engine_cpu_share=round(_f(opened, "engine_cpu_s") / plan.seconds, 2),
          engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
-         other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"), stalls=opened["stalls"],
+         other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"),
+         snapshots_during=opened["snapshots_during"], snapshot_at_end=opened["snapshot"],
+         stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))
 
 
