@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .book import Level, Order
+from .book import Level, Order, OrderBook
 from .enums import Side
 from .events import Event, Fill, OrderCanceled, OrderFilled
 from .fastinit import fast_constructor
 from .ledger import LedgerMixin
-from .state import Account
+from .state import Account, MarketState
 from .units import RATE_SCALE
 
 _new_fill = fast_constructor(Fill)
@@ -20,7 +20,7 @@ class MatchingMixin(LedgerMixin):
         assert order.price is not None
         self.books[order.symbol].add(order)
         account.open_orders[order.client_order_id] = order
-        pos = self.position(account, order.symbol)
+        pos = account.positions.get(order.symbol) or self.position(account, order.symbol)
         if order.side is Side.BUY:
             pos.open_buy += order.price * order.remaining
         else:
@@ -73,7 +73,11 @@ class MatchingMixin(LedgerMixin):
     ) -> None:
         """The crossing part of ``match``: walk the best levels while they cross ``limit``."""
         sign = 1 if buying else -1
-        taker_rate = 0 if liquidation else self.instruments[order.symbol].taker_fee
+        inst = self.instruments[order.symbol]
+        taker_rate = 0 if liquidation else inst.taker_fee
+        maker_rate = inst.maker_fee
+        book = self.books[order.symbol]
+        market = self.markets[order.symbol]
         accounts = self.accounts
         while order.remaining and ranks:
             rank = ranks[-1]
@@ -96,7 +100,8 @@ class MatchingMixin(LedgerMixin):
                         self.cancel(maker_account, maker, "REDUCE_ONLY", out)
                         continue
                 self.execute(
-                    taker, order, maker_account, maker, price, qty, sign, taker_rate, liquidation, out
+                    taker, order, maker_account, maker, price, qty, sign, taker_rate, maker_rate, liquidation,
+                    book, market, out,
                 )
             if not level and levels.get(price) is level:  # emptied without going through book.remove
                 del levels[price]
@@ -112,13 +117,17 @@ class MatchingMixin(LedgerMixin):
         qty: int,
         sign: int,
         taker_rate: int,
+        maker_rate: int,
         liquidation: bool,
+        book: OrderBook,
+        market: MarketState,
         out: list[Event],
     ) -> None:
-        inst = self.instruments[order.symbol]
+        """One fill of ``qty`` at ``price`` between the taker ``order`` and the resting ``maker`` (the
+        book and market state of the order's symbol passed in)."""
         notional = price * qty
         taker_fee = notional * taker_rate // RATE_SCALE
-        maker_fee = notional * inst.maker_fee // RATE_SCALE
+        maker_fee = notional * maker_rate // RATE_SCALE
         trade_id = self.next_trade_id
         self.next_trade_id = trade_id + 1
         fill = _new_fill(
@@ -148,7 +157,7 @@ class MatchingMixin(LedgerMixin):
         maker.filled_qty += qty
         maker.filled_cost += notional
         if maker.remaining == 0:
-            self.books[maker.symbol].remove(maker)
+            book.remove(maker)
             maker_account.open_orders.pop(maker.client_order_id, None)
             maker.status = "FILLED"
             if self.emit_events:
@@ -158,6 +167,6 @@ class MatchingMixin(LedgerMixin):
         order.remaining -= qty
         order.filled_qty += qty
         order.filled_cost += notional
-        self.markets[order.symbol].last_price = price
+        market.last_price = price
         self.trade(taker, order.symbol, sign, qty, price, taker_fee, out, settle=not liquidation)
         self.trade(maker_account, maker.symbol, -sign, qty, price, maker_fee, out)

@@ -109,7 +109,12 @@ class TradingMixin(MatchingMixin):
         )
         account.orders[cid] = order
         out: list[Event] = [accepted_event(order)] if self.emit_events else []
-        self.match(account, order, limit, out, liquidation=False)
+        # match() does nothing for an order that crosses no level: the common resting order skips it
+        if side is Side.BUY:
+            if book.ask_ranks and -book.ask_ranks[-1] <= limit:
+                self.match(account, order, limit, out, liquidation=False)
+        elif book.bid_ranks and book.bid_ranks[-1] >= limit:
+            self.match(account, order, limit, out, liquidation=False)
         if order.remaining:
             if cmd.order_type is OrderType.LIMIT and time_in_force is TimeInForce.GTC:
                 self.rest(account, order)
