@@ -123,7 +123,7 @@ def _announce(sock: socket.socket) -> None:
 
 
 async def _serve_builtin(app: App, sock: socket.socket) -> None:
-    """The built-in server until SIGTERM/SIGINT, then its graceful shutdown."""
+    """The built-in server until SIGTERM/SIGINT, then its graceful shutdown (at most 10 s)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,9 +134,9 @@ async def _serve_builtin(app: App, sock: socket.socket) -> None:
         _announce(sock)
         await stop.wait()
     finally:
+        await server.shutdown()  # a repeated signal meanwhile changes nothing
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        await server.shutdown()
         sock.close()
 
 
