@@ -46,6 +46,7 @@ from engine_http_bench import (  # noqa: E402
     emit_http,
     http_server_choices,
 )
+from loadgen_http import positive  # noqa: E402
 
 
 def build_journal(path: Path, n: int, seed: int) -> None:
@@ -229,8 +230,10 @@ def main() -> None:
                         "--quick: power)")
     parser.add_argument("--http-server", choices=["builtin", "uvicorn", "both"],
                         help="default: the engine's default; both: builtin with uvicorn as baseline")
-    parser.add_argument("--pipeline-depth", type=int, default=1, help="requests in flight per connection")
-    parser.add_argument("--loadgen-procs", type=int, default=1, help="load generator processes (one core)")
+    parser.add_argument("--pipeline-depth", type=positive(int), default=1,
+                        help="requests in flight per connection")
+    parser.add_argument("--loadgen-procs", type=positive(int), default=1,
+                        help="load generator processes (all on the load CPU)")
     parser.add_argument("--min-sleep-ms", type=float, default=1.0,
                         help="open loop: least sleep between dispatches (0: exact schedule, ~3x loadgen CPU)")
     parser.add_argument("--no-pin", action="store_true", help="leave CPU placement to the scheduler")

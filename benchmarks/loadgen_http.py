@@ -265,18 +265,35 @@ async def open_loop(url: str, conns: int, depth: int, rate: float, seconds: floa
     }
 
 
+def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    """argparse type: a number > 0, else a clear usage error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+        return value
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("mode", choices=["closed", "open"])
     parser.add_argument("url")
-    parser.add_argument("--conns", type=int, default=32)
-    parser.add_argument("--depth", type=int, default=1, help="requests in flight per connection")
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rate", type=float, default=1000.0, help="open loop: total rate of all procs")
+    parser.add_argument("--conns", type=positive(int), default=32)
+    parser.add_argument("--depth", type=positive(int), default=1, help="requests in flight per connection")
+    parser.add_argument("--seconds", type=positive(float), default=5.0)
+    parser.add_argument("--rate", type=positive(float), default=1000.0,
+                        help="open loop: total rate of all procs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start-id", type=int, default=0)
     parser.add_argument("--t0", type=float, help="start time on CLOCK_MONOTONIC (several processes)")
-    parser.add_argument("--procs", type=int, default=1, help="open loop: generators sharing the schedule")
+    parser.add_argument("--procs", type=positive(int), default=1,
+                        help="open loop: generators sharing the schedule")
     parser.add_argument("--index", type=int, default=0, help="open loop: this generator's slot offset")
     parser.add_argument("--cpu", type=int, help="pin this process to one CPU")
     parser.add_argument("--min-sleep-ms", type=float, default=1.0,
