@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -152,25 +153,33 @@ def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float,
     stops the benchmark with its stderr."""
     t0 = time.monotonic() + 0.6 + conns * 0.002  # interpreter start-up and connects
     procs = []
+    outs = []
+    for _ in range(plan.procs):
+        fd, name = tempfile.mkstemp(prefix="loadgen-", suffix=".json")
+        os.close(fd)
+        outs.append(Path(name))
     for k in range(plan.procs):
         argv = [sys.executable, str(LOADGEN), mode, url, "--conns", str(max(1, conns // plan.procs)),
                 "--depth", str(plan.depth), "--seconds", str(seconds), "--start-id",
                 str(start_id + k * 10**8), "--t0", str(t0), "--samples", "--procs", str(plan.procs),
-                "--index", str(k), "--rate", str(rate or 1), "--min-sleep-ms", str(plan.min_sleep_ms)]
+                "--index", str(k), "--rate", str(rate or 1), "--min-sleep-ms", str(plan.min_sleep_ms),
+                "--out", str(outs[k])]
         if pinned:
             argv += ["--cpu", str(LOAD_CPU)]
-        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
     if watch is not None:
         time.sleep(max(0.0, t0 - time.monotonic()))
         watch.begin()
         time.sleep(max(0.0, t0 + seconds - time.monotonic()))
         watch.end(pinned)
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=seconds + 120)
-        if proc.returncode != 0:
+    for proc, out in zip(procs, outs, strict=True):
+        _, err = proc.communicate(timeout=seconds + 120)
+        text = out.read_text()
+        out.unlink()
+        if proc.returncode != 0 or not text:
             raise SystemExit(f"load generator failed ({proc.returncode}): {err[-2000:]}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        results.append(json.loads(text))
     merged = merge(results)
     merged.update(watch.fields if watch is not None else {})
     return merged

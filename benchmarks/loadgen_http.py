@@ -299,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-sleep-ms", type=float, default=1.0,
                         help="open loop: least sleep between dispatches (0: exact schedule, ~3x the CPU)")
     parser.add_argument("--samples", action="store_true", help="include (sent or scheduled, latency) pairs")
+    parser.add_argument("--out", type=Path, help="write the JSON result to this file instead of stdout")
     args = parser.parse_args(argv)
     import uvloop
 
@@ -314,7 +315,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.samples:
         result.pop("samples")
     result["pinned_cpu"] = args.cpu
-    print(json.dumps(result), flush=True)
+    if args.out is not None:  # large results: a file, not a pipe (uvloop may leave stdout non-blocking)
+        args.out.write_text(json.dumps(result))
+    else:
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
