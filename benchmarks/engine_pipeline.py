@@ -4,7 +4,8 @@ end to end (JSON lines: {"figure","value","unit","target"[,"baseline","ratio"]})
 Stages, over the load generator's order mix (limit orders around 60,000 on BTCUSDT, 200 accounts;
 about half of them cross):
 
-- ``parse``: request body -> ``PlaceOrder`` (``json.loads`` + ``requests.place_order``);
+- ``parse``: request body -> ``PlaceOrder`` (``requests.parse_body`` + ``requests.place_order``),
+  baseline ``json.loads`` + ``requests.place_order``;
 - ``apply``: ``with_sequence`` + ``Engine.apply``;
 - ``encode``: journal rows (payload text + CRC) — ``batch.record_json`` into flat value lists,
   baseline the pre-change path (``command_to_dict``/``event_to_dict`` + ``canonical_json`` into
@@ -12,15 +13,18 @@ about half of them cross):
 - ``commit``: one transaction per batch of 64 commands (``Journal.append_rows``: multi-row INSERTs),
   baseline ``executemany`` (one step per row), CPU of the calling thread per command, for
   ``--durability process`` (no fsync) and ``power``;
-- ``sequencer``: ``Node`` + ``Sequencer`` + margin worker + leadership on an asyncio loop, 64
-  concurrent clients each parsing a body, submitting and reading the order view as the handler
-  does -> process CPU µs per order (all threads) and orders/s, plus the event loop's stalls (a
-  probe sleeping 1 ms records how late it wakes: p99 and max). With ``--baseline-ref REF`` (default
-  the commit before this work) the same stage runs on ``git archive REF`` in a subprocess.
-- ``metrics_render``: ms to render /metrics after the sequencer run.
+- ``sequencer``: ``Node`` + ``Sequencer`` + margin worker + leadership on an asyncio loop (uvloop),
+  clients parsing a body, submitting and reading the order view as the handler does; closed loop
+  (64 clients) and open loop (``--rate``, latency from each order's scheduled time) -> process CPU
+  µs per order (all threads; the loop thread, the other threads and the kernel's share apart),
+  orders/s, the event loop's stalls (a probe sleeping 1 ms records how late it wakes: p99, max),
+  GC pauses, the commit round trip (batch handed to the writer -> the loop sees it committed) and
+  the /metrics render time after the run. With ``--baseline-ref REF`` (default: the commit before
+  this work) the same runs use ``git archive REF`` in a subprocess, side by side.
 
 Noisy on a shared machine (2 cores, other work running): CPU times are steadier than wall rates.
-Usage: python benchmarks/engine_pipeline.py [--orders N] [--baseline-ref REF|none] [--switch-interval S]
+Usage: python benchmarks/engine_pipeline.py [--orders N] [--rate R] [--baseline-ref REF|none]
+       [--durability power|process] [--switch-interval S] [--only stages|sequencer]
 """
 
 from __future__ import annotations
@@ -90,7 +94,10 @@ def stage_figures(n: int) -> None:
     raw = bodies(n)
     cpu = time.process_time
     t0 = cpu()
-    cmds = [rq.place_order(config, json.loads(b)) for b in raw]
+    [rq.place_order(config, json.loads(b)) for b in raw]
+    parse_old = (cpu() - t0) / n
+    t0 = cpu()
+    cmds = [rq.place_order(config, rq.parse_body(b)) for b in raw]
     parse = (cpu() - t0) / n
     t0 = cpu()
     applied = []
@@ -137,7 +144,8 @@ def stage_figures(n: int) -> None:
         best_new = min(best_new, (cpu() - t0) / n)
     flat_old = [v for r in old_rows[0] for v in r], [v for r in old_rows[1] for v in r]
     assert flat_old == new_rows, "new encoding differs from the pre-change encoding"
-    emit("pipeline_parse_us_per_order", parse * 1e6, "us")
+    emit("pipeline_parse_us_per_order", parse * 1e6, "us", baseline=round(parse_old * 1e6, 2),
+         ratio=round(parse_old / parse, 2), baseline_is="json.loads + place_order")
     emit("pipeline_apply_us_per_order", apply * 1e6, "us", events_per_order=round(n_events / n, 2))
     emit("pipeline_encode_us_per_order", best_new * 1e6, "us", baseline=round(best_old * 1e6, 2),
          ratio=round(best_old / best_new, 2), identical_rows=True)
@@ -301,7 +309,18 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
 
     seq._commit = timed_commit  # type: ignore[method-assign]
     prober = asyncio.create_task(probe())
+    import gc
     import resource
+    gc_pauses: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
     threads0 = _thread_cpu()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     c0, w0 = time.process_time(), time.perf_counter()
@@ -311,9 +330,11 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
         await asyncio.gather(*[client() for _ in range(clients)])
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    gc.callbacks.remove(on_gc)
     threads1 = _thread_cpu()
-    per_thread = {name: round((cpu1 - threads0.get(name, 0.0)) / n * 1e6, 1) for name, cpu1 in threads1.items()}
-    print(json.dumps({"thread_cpu_us_per_order": per_thread}), file=sys.stderr)
+    main_us = (threads1.get("main", 0.0) - threads0.get("main", 0.0)) / n * 1e6
+    others = sum(cpu1 - threads0.get(name, 0.0) for name, cpu1 in threads1.items() if name != "main")
+    others_us = others / n * 1e6
     sys_us = (ru1.ru_stime - ru0.ru_stime) / n * 1e6
     ctx_switches = (ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw) / n
     done = True
@@ -333,7 +354,10 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     latencies.sort()
     extra = {"latency_p50_ms": latencies[len(latencies) // 2] * 1e3,
              "latency_p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3} if latencies else {}
-    return {**extra, "sys_us": sys_us, "ctx_switches_per_order": ctx_switches, "commit_round_trip_p50_ms": round_trips[len(round_trips) // 2] * 1e3,
+    return {**extra, "sys_us": sys_us, "ctx_switches_per_order": ctx_switches,
+            "gc_pause_max_ms": max(gc_pauses, default=0.0) * 1e3, "gc_ms_per_s": sum(gc_pauses) * 1e3 / wall,
+            "main_thread_cpu_us": main_us, "other_threads_cpu_us": others_us,
+            "commit_round_trip_p50_ms": round_trips[len(round_trips) // 2] * 1e3,
             "commit_round_trip_p99_ms": round_trips[int(len(round_trips) * 0.99)] * 1e3,
             "commit_in_thread_p50_ms": in_thread[len(in_thread) // 2] * 1e3,
             "batch_mean": n / max(1, len(round_trips)),
@@ -431,8 +455,11 @@ def sequencer_figures(args: argparse.Namespace, rate: float, base: dict[str, flo
     emit(f"pipeline_sequencer_cpu_us_per_order_{tag}", new["cpu_us"], "us", **versus("cpu_us"))
     if not rate:
         emit("pipeline_sequencer_orders_per_s_closed64", new["rate"], "orders/s", **versus("rate"))
-    keys = ["lag_p99_ms", "lag_max_ms", "commit_round_trip_p50_ms", "commit_round_trip_p99_ms",
-            "commit_in_thread_p50_ms", "batch_mean", "render_ms"]
+    for key in ("main_thread_cpu_us", "other_threads_cpu_us", "sys_us"):
+        if key in new:
+            emit(f"pipeline_sequencer_{key}_per_order_{tag}", new[key], "us", **versus(key))
+    keys = ["lag_p99_ms", "lag_max_ms", "gc_pause_max_ms", "gc_ms_per_s", "commit_round_trip_p50_ms",
+            "commit_round_trip_p99_ms", "commit_in_thread_p50_ms", "batch_mean", "render_ms"]
     if rate:
         keys[:0] = ["latency_p50_ms", "latency_p99_ms"]
     for key in keys:

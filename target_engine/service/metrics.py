@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from target_engine.service.exposition import Exposition
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -70,6 +72,7 @@ class EngineMetrics:
         self._rendering: asyncio.Future[bytes] | None = None
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_hist: dict[str, Histogram] = {}
+        self._exposition = Exposition(r)
         self.set_mode("normal")
 
     def child(self, metric: Any, *labels: str) -> Any:
@@ -96,7 +99,8 @@ class EngineMetrics:
         hist.observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The text exposition (= ``generate_latest(self.registry)``, label text cached per series)."""
+        return self._exposition.render()
 
     async def render_cached(self, max_age_s: float = 0.0) -> bytes:
         """The exposition text, rendered in a worker thread (a few ms: the event loop keeps serving

@@ -143,8 +143,10 @@ def test_append_rows_writes_every_row_of_any_batch_size(tmp_path_factory: Any, s
                     evs += (seq, idx, "Ev", payload, ecrc(seq, idx, "Ev", payload))
             journal.append_rows(epoch, cmds, evs)
         conn = journal.conn
-        assert [r[0] for r in conn.execute("SELECT seq FROM commands ORDER BY seq")] == list(range(1, seq + 1))
-        assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == sum(s % 3 for s in range(1, seq + 1))
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM commands ORDER BY seq")]
+        assert seqs == list(range(1, seq + 1))
+        events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        assert events == sum(s % 3 for s in range(1, seq + 1))
         assert reader.scan(conn).ok
     finally:
         journal.close()
