@@ -1,9 +1,11 @@
 """The engine's built-in HTTP/1.1 server: ``App.dispatch`` over asyncio protocols (uvloop + httptools).
 
-Chosen by measurement over uvicorn (benchmarks/engine_http_server.py): per request it skips the
-ASGI scope/receive/send machinery, the per-request task of a non-pipelined uvicorn connection
-setup, and writes each response with one ``transport.write``. Wire behaviour per connection:
-``target_engine.service.httpconn``.
+Chosen by measurement over uvicorn (benchmarks/engine_http_server.py: about half the engine CPU
+per /healthz request): per request it skips ASGI's scope dict, receive/send coroutines and message
+dicts, the proxy-headers middleware and the second write; each response is one ``transport.write``.
+What is left is mostly the two syscalls (recv, send) per request. A dispatch task still runs per
+burst of requests on a connection: an order always waits for the sequencer's group commit, so an
+inline fast path would only help the GET routes. Wire behaviour: ``target_engine.service.httpconn``.
 
 Resources and errors:
 - Serves on a socket bound (and listening) before start, so port 0 works; the caller closes it.
@@ -28,6 +30,8 @@ SWEEP_S = 0.25
 
 
 class HttpServer:
+    """Built inside the running event loop (it keeps a reference to it)."""
+
     def __init__(self, app: App, *, keepalive_s: float = 5.0, read_timeout_s: float = 10.0,
                  grace_s: float = 10.0) -> None:
         self.app = app
