@@ -42,8 +42,8 @@ _COMMANDS_SQL = (
     "SELECT seq, epoch, ts_ms, kind, payload, crc FROM commands WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 
-#: A verified command row as read: (seq, epoch, ts_ms, kind, payload).
-RawCommand = tuple[int, int, int, str, str]
+#: A verified command row as read: (seq, epoch, ts_ms, kind, payload, crc).
+RawCommand = tuple[int, int, int, str, str, int]
 
 
 def read_command_tuples(conn: sqlite3.Connection, after_seq: int, limit: int = 10_000) -> list[RawCommand]:
@@ -75,12 +75,12 @@ def read_command_tuples(conn: sqlite3.Connection, after_seq: int, limit: int = 1
         raise JournalCorruptError("commands", bad, "CRC mismatch")
     if gap is not None:
         raise JournalCorruptError("commands", after_seq + 1 + gap, f"gap: next stored seq is {found}")
-    return [row[:5] for row in rows]
+    return rows
 
 
 def read_commands(conn: sqlite3.Connection, after_seq: int, limit: int = 10_000) -> list[CommandRow]:
     """Commands with seq > after_seq in order, at most ``limit``; verified (CRC and no gap)."""
-    return [CommandRow(*row) for row in read_command_tuples(conn, after_seq, limit)]
+    return [CommandRow(*row[:5]) for row in read_command_tuples(conn, after_seq, limit)]
 
 
 def iter_command_chunks(
@@ -100,7 +100,7 @@ def iter_commands(conn: sqlite3.Connection, after_seq: int = 0, chunk: int = 20_
     """Every verified command after ``after_seq``, read in chunks."""
     for rows in iter_command_chunks(conn, after_seq, chunk):
         for row in rows:
-            yield CommandRow(*row)
+            yield CommandRow(*row[:5])
 
 
 def read_events(conn: sqlite3.Connection, first_seq: int, last_seq_incl: int) -> dict[int, list[EventRow]]:

@@ -24,7 +24,7 @@ def test_chunks_are_verified_tuples_in_order(journal: Journal) -> None:
     conn = connect(journal.path, readonly=True)
     chunks = list(reader.iter_command_chunks(conn, 0, chunk=4))
     assert [len(c) for c in chunks] == [4, 4, 2]
-    assert chunks[1][0] == (5, 1, 1005, "Deposit", '{"n":5}')
+    assert chunks[1][0][:5] == (5, 1, 1005, "Deposit", '{"n":5}')
     assert [r.seq for r in reader.iter_commands(conn, 3, chunk=4)] == list(range(4, 11))
 
 
