@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from tests.integration.engine.engine_proc import shared_tls
+
 from .upstream_server import UpstreamServer
 
 
@@ -34,12 +36,13 @@ class GatewayProcess:
             raise RuntimeError(f"gateway did not start: {line!r} {self.proc.communicate(timeout=5)[1]}")
         self.url = line[0].split()[1]
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.01)
+        with httpx.Client(timeout=1, verify=shared_tls()) as http:  # one client: ~20-50 ms each
+            while time.monotonic() < deadline:
+                try:
+                    if http.get(f"{self.url}/healthz").status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    time.sleep(0.01)
         raise RuntimeError("gateway /healthz never answered")
 
     def stop(self) -> int | None:
@@ -87,5 +90,5 @@ def gateway(blue, green):
 
 @pytest.fixture
 def client(gateway):
-    with httpx.Client(base_url=gateway.url, timeout=10) as c:
+    with httpx.Client(base_url=gateway.url, timeout=10, verify=shared_tls()) as c:
         yield c
