@@ -20,7 +20,8 @@ about half of them cross):
   orders/s, the event loop's stalls (a probe sleeping 1 ms records how late it wakes: p99, max),
   GC pauses, the commit round trip (batch handed to the writer -> the loop sees it committed) and
   the /metrics render time after the run. With ``--baseline-ref REF`` (default: the commit before
-  this work) the same runs use ``git archive REF`` in a subprocess, side by side.
+  this work) the same runs use ``git archive REF`` in a subprocess, alternating with the current
+  tree ``--repeat`` times (medians reported).
 
 Noisy on a shared machine (2 cores, other work running): CPU times are steadier than wall rates.
 Usage: python benchmarks/engine_pipeline.py [--orders N] [--rate R] [--baseline-ref REF|none]
@@ -34,6 +35,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -339,8 +341,9 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     ctx_switches = (ru1.ru_nvcsw - ru0.ru_nvcsw + ru1.ru_nivcsw - ru0.ru_nivcsw) / n
     done = True
     await prober
+    node.metrics.render()  # the first scrape after start-up (a cold cache)
     r0 = time.perf_counter()
-    node.metrics.render()
+    node.metrics.render()  # a steady-state scrape
     render_ms = (time.perf_counter() - r0) * 1e3
     for t in tasks:
         t.cancel()
@@ -421,6 +424,7 @@ def main() -> None:
     parser.add_argument("--switch-interval", type=float, default=0.0,
                         help="sys.setswitchinterval for the sequencer stage (0: leave the default)")
     parser.add_argument("--durability", default="power")
+    parser.add_argument("--repeat", type=int, default=3, help="sequencer runs per variant (medians)")
     parser.add_argument("--rate", type=float, default=2000.0,
                         help="open-loop rate for the sequencer's second run (orders/s; 0: skip it)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -436,15 +440,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = baseline_tree(args.baseline_ref, Path(tmp)) if args.baseline_ref != "none" else None
         for rate in (0.0, args.rate) if args.rate > 0 else (0.0,):
-            base = run_child(src, args, args.durability, rate) if src else None
-            new = run_child(ROOT, args, args.durability, rate)
-            sequencer_figures(args, rate, base, new)
+            bases: list[dict[str, float]] = []
+            news: list[dict[str, float]] = []
+            for _ in range(args.repeat):  # alternated, so both see the same background load
+                if src:
+                    bases.append(run_child(src, args, args.durability, rate))
+                news.append(run_child(ROOT, args, args.durability, rate))
+            sequencer_figures(args, rate, _median(bases) if bases else None, _median(news))
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Per key, the median over the runs that have it."""
+    keys = {k for run in runs for k in run}
+    return {k: statistics.median(run[k] for run in runs if k in run) for k in keys}
 
 
 def sequencer_figures(args: argparse.Namespace, rate: float, base: dict[str, float] | None,
                       new: dict[str, float]) -> None:
     tag = f"open{int(rate)}" if rate else "closed64"
     extra: dict[str, Any] = {"durability": args.durability, "load": tag, "orders": args.orders,
+                             "runs": args.repeat,
                              "switch_interval_s": args.switch_interval or sys.getswitchinterval()}
 
     def versus(key: str) -> dict[str, Any]:
