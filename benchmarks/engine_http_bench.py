@@ -9,9 +9,13 @@ is pinned and the rows say so.
    ``engine_http_p99_ms_at_80pct`` with p50/p90/p99.9/max, errors, achieved rate.
 Throughout, a thread scrapes /metrics every 250 ms with a 250 ms timeout (as a game day's
 Prometheus does) -> ``engine_metrics_scrape_ms_under_load``; the open loop's slowest requests are
-checked against the scrape times and for periodic episodes (loadgen_stats.stall_analysis).
-Every row carries the generator's CPU share (it must stay well below 1 for the figure to be the
-engine's) and the engine's CPU microseconds per order.
+checked against the scrape times, for episodes and for a phase of 250 ms / 500 ms / 1 s
+(loadgen_stats.stall_analysis).
+Every row carries what a reader needs to trust it: the generator's CPU share (well below 1: the
+figure is the engine's), the engine's CPU share and microseconds per order, every CPU's busy
+share and the other processes' load on the engine's CPU (the machine is shared), and the periodic
+snapshots (every 100,000 commands, dumped on the engine's loop) that fell in the window, with the
+cost of one admin snapshot of the state the load left.
 """
 
 from __future__ import annotations
