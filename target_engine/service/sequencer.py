@@ -13,7 +13,9 @@ never made durable is discarded). A full queue raises ``ApiError(OVERLOADED)`` b
 queued (definitely not executed).
 
 Snapshots (every ``snapshot_every`` commands, or on admin request) are taken only at a point where
-nothing is applied-but-uncommitted, so a snapshot never holds state the journal lacks.
+nothing is applied-but-uncommitted, so a snapshot never holds state the journal lacks; the state is
+captured and encoded there, on the loop, and written by the writer thread (``commit_thread``)
+ahead of the next batch.
 """
 
 from __future__ import annotations
