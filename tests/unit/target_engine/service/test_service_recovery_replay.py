@@ -35,7 +35,14 @@ from target_engine.domain import (
     with_sequence,
 )
 from target_engine.journal import CommandRow, Journal, JournalCorruptError, canonical_json, connect
-from target_engine.service.recovery import decode_command, decode_commands, recover, service_config
+from target_engine.service.recovery import (
+    apply_row_payload,
+    decode_command,
+    decode_commands,
+    recover,
+    replay_payloads,
+    service_config,
+)
 
 P, Q, M = 10_000, 1_000_000, 10**8
 
@@ -124,3 +131,13 @@ def test_recover_equals_apply_and_stops_at_a_corrupt_row(tmp_path: Path) -> None
     with pytest.raises(JournalCorruptError) as info:
         recover(connect(path, readonly=True), config, use_snapshot=False)
     assert info.value.seq == 12
+
+
+def test_replay_payloads_equals_apply_row_payload() -> None:
+    payloads = [canonical_json(command_to_dict(c)) for c in commands()]
+    config = service_config(load_config_dict(None))
+    one_by_one, batched = Engine(config), Engine(config)
+    for p in payloads:
+        apply_row_payload(one_by_one, p)
+    replay_payloads(batched, payloads)
+    assert batched.state_hash() == one_by_one.state_hash()
