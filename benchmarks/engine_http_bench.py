@@ -310,6 +310,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
          cpu_busy_share=best["cpu_busy_share"], other_load_on_engine_cpu=best.get("other_load_on_engine_cpu"),
          snapshots_during=best["snapshots_during"],
+         snapshots_by_connections={str(r["connections"]): r["snapshots_during"] for r in closed},
          load="closed loop, raw asyncio HTTP/1.1 on uvloop, keep-alive, separate process",
          **versus("best", "rate", rate))
     emit(f"engine_metrics_scrape_ms_under_load{suffix}", _f(best, "scrape_p50_ms"), "ms", 250, **common,
