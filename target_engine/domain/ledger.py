@@ -112,7 +112,14 @@ class LedgerMixin(EngineState):
             self.credit(account, pos, asset, transfer, "ISOLATED_MARGIN", out)
         if fee:
             self.fees[asset] += fee
-        self.credit(account, pos, asset, realized - fee, "TRADE", out)  # realized PnL minus the fee
+        delta = realized - fee  # realized PnL minus the fee
+        if isolated:
+            self.credit(account, pos, asset, delta, "TRADE", out)
+        elif delta:  # credit() to the cross wallet, inline (the account is already marked dirty)
+            balance = account.wallets[asset] + delta
+            account.wallets[asset] = balance
+            if self.emit_events:
+                out.append(_wallet_changed(account.account_id, asset, delta, balance, "TRADE"))
         if settle and closed and not opened:
             self.finish_close(account, pos, asset, closed, before, out)
         return realized

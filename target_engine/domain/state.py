@@ -166,19 +166,32 @@ class EngineState:
         return pos.isolated_margin + self.upnl(pos), self.position_mm(pos)
 
     def available(self, account: Account, asset: str, *, for_withdrawal: bool = False) -> int:
-        """Cross margin balance minus initial margin of cross positions and of open orders in ``asset``."""
+        """Cross margin balance minus initial margin of cross positions and of open orders in ``asset``.
+
+        (``order_margin``, ``upnl``, ``mark_of`` and ``initial_margin`` inline: this runs for every
+        order that opens risk.)"""
         wallet = account.wallets[asset]
         upnl = 0
         used = 0
         instruments = self.instruments
+        markets = self.markets
         for pos in account.positions.values():
-            if instruments[pos.symbol].asset != asset:
+            symbol = pos.symbol
+            if instruments[symbol].asset != asset:
                 continue
-            if pos.open_buy or pos.open_sell:
-                used += pos.order_margin()
-            if pos.qty and pos.margin_type is MarginType.CROSS:
-                upnl += self.upnl(pos)
-                used += initial_margin(abs(pos.qty) * self.mark_of(pos.symbol), pos.leverage)
+            leverage = pos.leverage
+            open_buy = pos.open_buy
+            open_sell = pos.open_sell
+            if open_buy or open_sell:
+                used -= (-(open_buy if open_buy > open_sell else open_sell)) // leverage
+            qty = pos.qty
+            if qty and pos.margin_type is MarginType.CROSS:
+                market = markets[symbol]
+                mark = market.mark_price
+                if mark is None:
+                    mark = market.last_price if market.last_price is not None else 0
+                upnl += qty * mark - pos.cost
+                used -= (-(abs(qty) * mark)) // leverage
         if for_withdrawal:
             upnl = min(0, upnl)
         return wallet + upnl - used

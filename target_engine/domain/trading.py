@@ -159,7 +159,11 @@ class TradingMixin(MatchingMixin):
             return RejectCode.QTY_BELOW_MIN, "quantity below the minimum"
         if qty > (inst.market_max_qty if market else inst.max_qty):
             return RejectCode.QTY_ABOVE_MAX, "quantity above the maximum"
-        band = self.band(inst)
+        cached = self.band_cache.get(cmd.symbol)  # band(), inline when the mark has not moved
+        if cached is not None and cached[0] == self.markets[cmd.symbol].mark_price:
+            band: tuple[int, int] | None = cached[1]
+        else:
+            band = self.band(inst)
         if band is None:
             return RejectCode.NO_INDEX_PRICE, "no index price yet for this symbol"
         buy = cmd.side is Side.BUY
