@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+import orjson
+
 from chaos import failpoints
 from target_engine.domain import Command, Event, with_sequence
 from target_engine.domain.events import FundingSettled
@@ -29,6 +31,8 @@ from target_engine.service.errors import ApiError
 from target_engine.service.node import Node
 
 _crc32 = zlib.crc32
+_dumps = orjson.dumps
+_SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
 @dataclass
@@ -86,14 +90,22 @@ _SPECS: dict[type[Any], _Spec] = {}
 
 def record_json(obj: Any) -> tuple[str, str]:
     """``(type name, canonical JSON)`` of a command or event: the text of
-    ``canonical_json(command_to_dict(obj))`` (enum members serialise as their string values)."""
+    ``canonical_json(command_to_dict(obj))`` (enum members serialise as their string values).
+    ``canonical_json``'s orjson fast path inlined; anything it would not take goes to it whole."""
     cls = type(obj)
     spec = _SPECS.get(cls)
     if spec is None:
         spec = _SPECS[cls] = _Spec(cls)
-    data = dict(zip(spec.names, spec.getter(obj), strict=True))
-    data["type"] = spec.kind
-    return spec.kind, canonical_json(data)
+    data = dict(zip(spec.names, spec.getter(obj)))  # noqa: B905 - same length by construction; hot path
+    kind = spec.kind
+    data["type"] = kind
+    try:
+        raw = _dumps(data, option=_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits
+        return kind, canonical_json(data)
+    if raw.isascii() and b"\x7f" not in raw:
+        return kind, raw.decode("ascii")
+    return kind, canonical_json(data)  # non-ASCII or DEL: json.dumps's \uXXXX escapes
 
 
 async def apply_batch(node: Node, batch: list[Pending]) -> Applied:
