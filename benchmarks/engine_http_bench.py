@@ -26,16 +26,15 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_common import cpu_seconds, emit, engine_argv, start
+from bench_common import emit, engine_argv, start
+from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch, ScrapeProbe, can_pin, pin_process
 from loadgen_stats import merge, stall_analysis
 
 LOADGEN = Path(__file__).with_name("loadgen_http.py")
-ENGINE_CPU, LOAD_CPU = 0, 1
 ACCOUNTS = 200
 SNAPSHOT_EVERY = 100_000  # the engine's default --snapshot-every (a snapshot is dumped on its loop)
 
@@ -59,95 +58,6 @@ def http_server_choices() -> tuple[str, ...]:
     ).stdout
     found = re.search(r"--http-server \{([^}]*)\}", out)
     return tuple(found.group(1).split(",")) if found else ()
-
-
-def can_pin() -> bool:
-    return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
-
-
-def cpu_busy_seconds() -> dict[int, float]:
-    """Busy seconds per CPU since boot (/proc/stat: all but idle and iowait)."""
-    busy = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for line in Path("/proc/stat").read_text().splitlines():
-        name, *fields = line.split()
-        if name.startswith("cpu") and name != "cpu":
-            values = [int(v) for v in fields]
-            busy[int(name[3:])] = (sum(values[:8]) - values[3] - values[4]) / tick
-    return busy
-
-
-class CpuWatch:
-    """Engine CPU seconds and every CPU's busy share over the measured window (``begin``/``end``):
-    with the engine pinned, the busy share of its CPU minus its own share is other processes'
-    load (the figure is then the engine's under contention, and the row says how much)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.fields: dict[str, object] = {}
-
-    def begin(self) -> None:
-        self._t, self._engine, self._busy = time.monotonic(), cpu_seconds(self.pid), cpu_busy_seconds()
-
-    def end(self, pinned: bool) -> None:
-        wall = time.monotonic() - self._t
-        engine = cpu_seconds(self.pid) - self._engine
-        busy = cpu_busy_seconds()
-        share = {cpu: round((busy[cpu] - self._busy.get(cpu, 0.0)) / wall, 2) for cpu in busy}
-        self.fields = {"engine_cpu_s": engine, "cpu_busy_share": share}
-        if pinned:
-            self.fields["other_load_on_engine_cpu"] = round(max(0.0, share[ENGINE_CPU] - engine / wall), 2)
-
-
-def pin_process(pid: int, cpu: int) -> None:
-    """Pin every thread of ``pid`` (threads started later inherit it from their creator)."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            os.sched_setaffinity(int(tid), {cpu})
-        except ProcessLookupError:
-            pass  # the thread ended meanwhile
-
-
-class ScrapeProbe:
-    """Scrape /metrics every 250 ms with a 250 ms timeout (as the game day's Prometheus does) in a
-    thread while load runs; reports scrape latency and timeouts, and keeps each scrape's start
-    (CLOCK_MONOTONIC) to line stalls up with scrapes."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.latencies: list[float] = []
-        self.starts: list[float] = []
-        self.timeouts = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        import httpx
-
-        with httpx.Client(timeout=0.25) as client:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                self.starts.append(started)
-                try:
-                    client.get(self.url + "/metrics").raise_for_status()
-                    self.latencies.append(time.monotonic() - started)
-                except httpx.HTTPError:
-                    self.timeouts += 1
-                self._stop.wait(max(0.0, 0.25 - (time.monotonic() - started)))
-
-    def __enter__(self) -> ScrapeProbe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def summary(self) -> dict[str, float]:
-        lat = sorted(self.latencies) or [float("nan")]
-        return {"scrapes": len(self.latencies), "scrape_timeouts": self.timeouts,
-                "scrape_p50_ms": round(lat[len(lat) // 2] * 1000, 2),
-                "scrape_max_ms": round(lat[-1] * 1000, 2)}
 
 
 def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float, start_id: int,
