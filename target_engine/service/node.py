@@ -19,7 +19,7 @@ from target_engine.service.margin_queue import MarginQueue
 from target_engine.service.metrics import EngineMetrics
 from target_engine.service.observe import export_state_gauges
 from target_engine.service.options import OverflowPolicy, Role, ServiceOptions
-from target_engine.service.recovery import apply_row_payload, recover
+from target_engine.service.recovery import recover, replay_payloads
 from target_engine.service.risk import position_qty
 
 log = logging.getLogger("target_engine.service")
@@ -100,10 +100,10 @@ class Node:
     def catch_up(self, conn: sqlite3.Connection, limit: int | None = None) -> int:
         """Apply committed commands after ``applied_seq`` (all, or at most ``limit``)."""
         while True:
-            rows = reader.read_commands(conn, self.applied_seq, limit or 5000)
-            for row in rows:
-                apply_row_payload(self.engine, row.payload)
-                self.applied_seq, self.last_ts = row.seq, row.ts_ms
+            rows = reader.read_command_tuples(conn, self.applied_seq, limit or 5000)
+            if rows:  # replay mode: the standby reads no events, so none are built
+                replay_payloads(self.engine, [row[4] for row in rows])
+                self.applied_seq, self.last_ts = rows[-1][0], rows[-1][2]
             self.engine.flush_index()  # keep the liquidation index fresh for a promotion
             self.gc.after_commit(self.applied_seq)
             if not rows or limit is not None:
