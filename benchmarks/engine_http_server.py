@@ -30,26 +30,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules
+
+from bench_common import cpu_seconds, emit  # noqa: E402
+
 ACCOUNTS = 200
 SERVERS = ("uvicorn", "builtin")
-
-
-def emit(figure: str, value: float, unit: str, target: float | None, **extra: object) -> None:
-    row = {
-        "figure": figure,
-        "value": round(value, 3),
-        "unit": unit,
-        "target": target,
-        **extra,
-        "loadavg_1m": round(os.getloadavg()[0], 2),
-    }
-    print(json.dumps(row), flush=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    """user + system CPU time of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pin(pid: int, core: int | None) -> None:
