@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -27,6 +28,14 @@ class HttpServerKind(StrEnum):
     UVICORN = "uvicorn"  # uvicorn (uvloop + httptools) around the same ASGI app
 
 
+class SnapshotMode(StrEnum):
+    FORK = "fork"  # a forked child dumps, hashes and encodes the state; the loop keeps serving
+    INLINE = "inline"  # dumped, hashed and encoded on the event loop (stalls it for seconds at 100k)
+
+
+DEFAULT_SNAPSHOT_MODE = SnapshotMode.FORK if hasattr(os, "fork") else SnapshotMode.INLINE
+
+
 @dataclass(frozen=True)
 class ServiceOptions:
     color: str = "blue"
@@ -46,3 +55,4 @@ class ServiceOptions:
     tail_interval_ms: int = 20
     standby_lag_budget: int = 1000
     http_server: HttpServerKind = HttpServerKind.BUILTIN
+    snapshot_mode: SnapshotMode = DEFAULT_SNAPSHOT_MODE

@@ -13,9 +13,11 @@ never made durable is discarded). A full queue raises ``ApiError(OVERLOADED)`` b
 queued (definitely not executed).
 
 Snapshots (every ``snapshot_every`` commands, or on admin request) are taken only at a point where
-nothing is applied-but-uncommitted, so a snapshot never holds state the journal lacks; the state is
-captured and encoded there, on the loop, and written by the writer thread (``commit_thread``)
-ahead of the next batch.
+nothing is applied-but-uncommitted, so a snapshot never holds state the journal lacks. ``snapshots``
+decides when one is due and starts it: in ``fork`` mode (the default) the loop only forks there and
+a child serialises, hashes and encodes the inherited state while the loop keeps applying batches;
+in ``inline`` mode the state is captured and encoded on the loop. Either way the row is written by
+the writer thread (``commit_thread``) between two batch commits.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from typing import Any
 from chaos import failpoints
 from target_engine.domain import Command, Event, TradingMode
 from target_engine.domain.events import Fill, MarkPriceChanged, TradingModeChanged
-from target_engine.journal import FencedError, JournalError, canonical_json
+from target_engine.journal import FencedError, JournalError
 from target_engine.service.batch import Applied, Pending, apply_batch
 from target_engine.service.commit_thread import CommitThread
 from target_engine.service.errors import ApiError, not_leader, overloaded
-from target_engine.service.node import Node, now_ms
+from target_engine.service.node import Node
 from target_engine.service.observe import observe_events
+from target_engine.service.snapshots import Snapshots
 
 __all__ = ["Pending", "Sequencer"]
 
@@ -57,9 +60,9 @@ class Sequencer:
         self._writer = CommitThread()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._snapshot_waiters: list[asyncio.Future[dict[str, Any]]] = []
         self._failure: ApiError | None = None  # why the last commit failed (answers the next batch too)
         self._rebuild_pending = False  # an apply failed while a commit was in flight
+        self._snapshots = Snapshots(node, self._writer, self._wake)
 
     def submit(self, cmd: Command, *, internal: bool = False) -> asyncio.Future[list[Event]]:
         """Queue a command; raises OVERLOADED when the queue is full (internal commands always fit)."""
@@ -80,25 +83,18 @@ class Sequencer:
             await asyncio.sleep(0.01)
 
     def close(self) -> None:
+        self._snapshots.close()
         self._writer.close()
 
     async def snapshot(self) -> dict[str, Any]:
-        """Ask the loop for a snapshot at the next point where memory equals the journal."""
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._snapshot_waiters.append(fut)
-        self._wake.set()
-        return await fut
+        """A snapshot covering every acknowledged command (see ``snapshots.Snapshots.request``)."""
+        return await self._snapshots.request()
 
     # ------------------------------------------------------------------ loop
     def _take(self) -> list[Pending]:
         queue = self.queue
         n = min(len(queue), self.max_batch)
         return [queue.popleft() for _ in range(n)]
-
-    def _snapshot_due(self) -> bool:
-        node = self.node
-        due = node.applied_seq - node.snapshot_seq >= node.opts.snapshot_every
-        return due or bool(self._snapshot_waiters)
 
     async def run(self) -> None:
         inflight: tuple[Applied, asyncio.Future[float]] | None = None
@@ -107,8 +103,8 @@ class Sequencer:
                 if self._rebuild_pending:
                     self._rebuild_pending = False
                     self.node.rebuild()
-                if self._snapshot_due():
-                    self._snapshot_point()
+                if self._snapshots.due():
+                    self._snapshots.point()
                 if not self.queue:
                     self._idle.set()
                     self._wake.clear()
@@ -122,7 +118,7 @@ class Sequencer:
             if not self.queue and not commit.done():  # wake for the commit (its callback) or new work
                 self._wake.clear()
                 await self._wake.wait()
-            if self.queue and not self._snapshot_due():
+            if self.queue and not self._snapshots.due():
                 following = await self._apply(self._take())  # overlaps the commit of ``applied``
             ok = await self._finish(applied, commit)
             if following is None:
@@ -238,58 +234,7 @@ class Sequencer:
         node.engine.flush_index()  # re-file this batch's touched accounts now, not on the next mark tick
 
     # ------------------------------------------------------------------ snapshots
-    def _snapshot_point(self) -> None:
-        """Nothing is applied-but-uncommitted here: capture a snapshot and answer admin requests.
-
-        The state is dumped, hashed and encoded here, on the loop (a consistent point); the INSERT
-        and its fsync run on the commit thread, ahead of the next batch's commit (one queue, in
-        order), so the loop does not wait for the disk. A failure is logged and reported to the
-        admin callers; the next snapshot is due ``snapshot_every`` commands later either way."""
-        waiters, self._snapshot_waiters = self._snapshot_waiters, []
-        node = self.node
-        if not node.is_leader:
-            for w in waiters:
-                if not w.done():
-                    w.set_exception(not_leader(node.leader_color))
-            return
-        try:
-            seq, epoch, ts, state_hash, payload = self._capture()
-        except Exception as exc:  # a bug in the dump: report it to the admin caller, keep running
-            self._snapshot_failed(waiters, exc)
-            return
-        node.snapshot_seq = seq
-        written = self._writer.submit(node.journal.write_snapshot, seq, epoch, ts, state_hash, payload)
-
-        def answer(fut: asyncio.Future[Any]) -> None:
-            exc = None if fut.cancelled() else fut.exception()
-            if fut.cancelled() or exc is not None:
-                self._snapshot_failed(waiters, exc or RuntimeError("cancelled"))
-                return
-            result = {"seq": seq, "state_hash": state_hash, "bytes": len(payload), "ts_ms": now_ms()}
-            for w in waiters:
-                if not w.done():
-                    w.set_result(result)
-
-        written.add_done_callback(answer)
-
-    @staticmethod
-    def _snapshot_failed(waiters: list[asyncio.Future[dict[str, Any]]], exc: BaseException) -> None:
-        log.error("snapshot failed: %s", exc)
-        for w in waiters:
-            if not w.done():
-                w.set_exception(ApiError("JOURNAL_UNAVAILABLE", f"snapshot failed: {exc}"))
-
-    def _capture(self) -> tuple[int, int, int, str, bytes]:
-        """(seq, epoch, ts_ms, state hash, payload) of the current state (memory equals the journal)."""
-        node = self.node
-        snap = node.engine.snapshot()
-        payload = canonical_json(snap).encode()  # = json.dumps(sort_keys, compact, ensure_ascii), faster
-        return node.applied_seq, node.epoch, node.last_ts, node.engine.state_hash(), payload
-
     def snapshot_now(self) -> dict[str, Any]:
         """Write a snapshot of the current state now, on the calling thread (call only when memory
         equals the journal and no commit is in flight)."""
-        seq, epoch, ts, state_hash, payload = self._capture()
-        self.node.journal.write_snapshot(seq, epoch, ts, state_hash, payload)
-        self.node.snapshot_seq = seq
-        return {"seq": seq, "state_hash": state_hash, "bytes": len(payload), "ts_ms": now_ms()}
+        return self._snapshots.snapshot_now()

@@ -1,0 +1,269 @@
+"""Snapshots off the event loop, Redis BGSAVE style: ``fork()`` at a consistent point, the child
+serialises the state it inherited (copy-on-write), the parent keeps serving.
+
+``ForkSnapshotter.start(engine, seq, epoch, ts_ms)`` forks and returns an asyncio future of the
+``Captured`` snapshot (seq, epoch, ts, state hash, canonical JSON payload) — exactly what
+``capture_inline`` computes on the loop, which is what the inline mode (and ``snapshot_now``) use.
+The sequencer hands the captured row to its commit thread, which writes it between two batch
+commits with ``Journal.write_snapshot`` (CRC and all), so the loop never dumps, hashes or encodes.
+
+Why the child does not write the row itself: the parent has SQLite connections open on the journal
+(writer, reader, checkpointer thread). A fresh connection opened in the forked child would share the
+parent's per-file bookkeeping copied into the child (SQLite's process-wide inode/WAL-index state,
+with lock counts of connections that do not exist in the child) and any SQLite mutex another thread
+held at fork time stays locked forever in the child; SQLite documents fork as unsafe for open
+databases. The child therefore touches no SQLite at all: it writes a one-line JSON header and the
+payload into a pipe, and a reaper thread in the parent reads it, ``waitpid``s the child and settles
+the future through ``loop.call_soon_threadsafe``. The 14 MB INSERT then costs the commit thread what
+it cost before (it wrote the row before too); the loop pays only for ``fork()`` itself.
+
+Child hygiene (first thing after fork, before any work): it asks the kernel for SIGKILL when the
+parent dies (``PR_SET_PDEATHSIG``; it dies with the parent: without the parent nobody would write
+its row, and a dead leader must leave nothing behind), resets SIGTERM/SIGINT to their defaults,
+and closes every inherited socket (the listening socket, client connections, the feed connection)
+and its copy of the leader lock file descriptor (``<journal>.leader.lock``: ``flock`` belongs to
+the open file description, so an inherited descriptor would keep a SIGKILLed leader's lock held and
+block the standby's promotion until the child exited; closing the child's copy leaves the parent's
+lock held). SQLite descriptors are left open and untouched (closing them could hand their numbers to
+new files the copied SQLite state would then write to). Garbage collection is disabled (a collection
+would touch, and so copy, every page of the frozen heap). It leaves with ``os._exit`` in every case:
+no finalizer, atexit hook or buffered stream of the parent runs in the child.
+
+Failpoint ``snapshot.child`` is evaluated in the child before the dump (``delay(ms)`` makes the
+child slow, ``error(CODE)`` makes it fail). Errors: a child that fails, dies or stays silent past
+``timeout_s`` (it is then SIGKILLed) settles the future with ``SnapshotError``; ``fork()`` itself
+failing raises ``OSError`` from ``start`` (the caller may fall back to the inline path).
+
+Fencing: the child only ever captures state at a point where memory equals the journal, i.e. the
+effect of commands 1..seq that are already committed. Committed commands are never rewritten by any
+later epoch (a new leader only appends after them), so a snapshot at seq S stays a valid
+"state after S" whoever leads when the row is finally written; recovery checks its CRC and its hash
+against ``Engine.restore(...)`` anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import gc
+import hashlib
+import json
+import os
+import select
+import signal
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chaos import failpoints
+from target_engine.domain import Engine
+from target_engine.journal import canonical_json
+from target_engine.journal.leader_lock import lock_path
+
+__all__ = ["Captured", "ForkSnapshotter", "SnapshotError", "capture_inline", "state_hash_of_dump"]
+
+FAILPOINT = "snapshot.child"
+_PR_SET_PDEATHSIG = 1
+_CHUNK = 1 << 20
+
+
+class SnapshotError(Exception):
+    """The snapshot child failed, died or timed out (message says which)."""
+
+
+@dataclass(frozen=True)
+class Captured:
+    seq: int
+    epoch: int
+    ts_ms: int
+    state_hash: str
+    payload: bytes
+
+
+def state_hash_of_dump(snap: dict[str, Any]) -> str:
+    """``Engine.state_hash()`` computed from an existing full dump (no second dump).
+
+    The hash is the sha256 of ``json.dumps(dump(with_history=False), separators=(",", ":"))``; the
+    history-free dump is the full one with each account's ``fills`` key left out (same key order,
+    same values), so the text, and the hash, are the same."""
+    accounts = {a: {k: v for k, v in entry.items() if k != "fills"} for a, entry in snap["accounts"].items()}
+    blob = json.dumps({**snap, "accounts": accounts}, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def capture_inline(engine: Engine, seq: int, epoch: int, ts_ms: int) -> Captured:
+    """The snapshot of ``engine`` now, on the calling thread (today's synchronous path)."""
+    payload = canonical_json(engine.snapshot()).encode()  # sort_keys, compact, ensure_ascii
+    return Captured(seq, epoch, ts_ms, engine.state_hash(), payload)
+
+
+def _settle(fut: asyncio.Future[Captured], result: Captured | None, exc: BaseException | None) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        assert result is not None
+        fut.set_result(result)
+
+
+class ForkSnapshotter:
+    """Forks one snapshot child per ``start``; the caller keeps at most one running."""
+
+    def __init__(self, journal_path: str | Path, timeout_s: float = 600.0) -> None:
+        self.lock_file = lock_path(journal_path)
+        self.timeout_s = timeout_s
+        self.child_pid: int | None = None
+        self.last_fork_s = 0.0  # duration of the last fork() call (the loop's only cost)
+
+    def start(self, engine: Engine, seq: int, epoch: int, ts_ms: int) -> asyncio.Future[Captured]:
+        """Fork the child; call on the loop thread at a consistent point. Raises OSError if fork fails."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Captured] = loop.create_future()
+        parent = os.getpid()
+        r, w = os.pipe()
+        started = time.perf_counter()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
+        if pid == 0:  # the child: never returns
+            try:
+                os.close(r)
+                _child_main(w, parent, self.lock_file, engine, (seq, epoch, ts_ms))
+            finally:
+                os._exit(70)
+        self.last_fork_s = time.perf_counter() - started
+        os.close(w)
+        self.child_pid = pid
+        reaper = threading.Thread(target=self._reap, args=(pid, r, loop, fut), name=f"snapshot-reaper-{pid}",
+                                  daemon=True)
+        reaper.start()
+        return fut
+
+    def kill(self) -> None:
+        """SIGKILL the running child, if any (shutdown); its reaper collects it."""
+        pid = self.child_pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    # ------------------------------------------------------------------ reaper thread
+    def _reap(self, pid: int, fd: int, loop: asyncio.AbstractEventLoop,
+              fut: asyncio.Future[Captured]) -> None:
+        result: Captured | None = None
+        error: BaseException | None = None
+        try:
+            data = self._read_all(pid, fd)
+            _, status = os.waitpid(pid, 0)
+            result = _parse(data, os.waitstatus_to_exitcode(status))
+        except BaseException as exc:  # handed to the loop, classified there
+            error = exc
+        finally:
+            os.close(fd)
+            if self.child_pid == pid:
+                self.child_pid = None
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, fut, result, error)
+
+    def _read_all(self, pid: int, fd: int) -> bytes:
+        deadline = time.monotonic() + self.timeout_s
+        parts: list[bytes] = []
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(0.0, left))
+            if not ready:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise SnapshotError(f"snapshot child timed out after {self.timeout_s:.0f} s (killed)")
+            chunk = os.read(fd, _CHUNK)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
+
+
+def _parse(data: bytes, exit_code: int) -> Captured:
+    head, sep, payload = data.partition(b"\n")
+    try:
+        meta = json.loads(head) if sep else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise SnapshotError(f"snapshot child died (exit status {exit_code}) without a result")
+    if "error" in meta:
+        raise SnapshotError(f"snapshot child failed: {meta['error']}")
+    if exit_code != 0 or len(payload) != meta.get("bytes"):
+        raise SnapshotError(f"snapshot child exit status {exit_code}, "
+                            f"{len(payload)} of {meta.get('bytes')} bytes")
+    return Captured(int(meta["seq"]), int(meta["epoch"]), int(meta["ts_ms"]), str(meta["state_hash"]),
+                    payload)
+
+
+# ---------------------------------------------------------------------- the child
+def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tuple[int, int, int]) -> None:
+    """Runs in the forked child only and never returns (``os._exit``). ``point``: (seq, epoch, ts_ms)."""
+    seq, epoch, ts_ms = point
+    _die_with_parent(parent)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)
+    gc.disable()
+    _close_inherited(keep=w, lock_file=lock_file)
+    try:
+        failpoints.hit(FAILPOINT)
+        snap = engine.snapshot()
+        payload = canonical_json(snap).encode()
+        state_hash = state_hash_of_dump(snap)
+        head = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms, "state_hash": state_hash, "bytes": len(payload)}
+        _write_all(w, json.dumps(head).encode() + b"\n")
+        _write_all(w, payload)
+        code = 0
+    except BaseException as exc:  # reported to the parent, never raised out of the child
+        with contextlib.suppress(OSError):
+            _write_all(w, json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+        code = 1
+    os._exit(code)
+
+
+def _die_with_parent(parent: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _close_inherited(keep: int, lock_file: Path) -> None:
+    """Close inherited sockets and the leader lock descriptor (see the module docstring)."""
+    try:
+        lock_id: tuple[int, int] | None = (lock_file.stat().st_dev, lock_file.stat().st_ino)
+    except OSError:
+        lock_id = None
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 4096))
+    for fd in fds:
+        if fd <= 2 or fd == keep:
+            continue
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISSOCK(st.st_mode) or (st.st_dev, st.st_ino) == lock_id:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view[:_CHUNK])
+        view = view[n:]

@@ -1,0 +1,136 @@
+"""The fork snapshotter with real fork(), pipes and file locks: the child's snapshot equals the inline
+one, its failures reach the parent, and it drops the inherited leader lock and sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chaos import failpoints
+from target_engine.config.loader import load_config_dict
+from target_engine.domain import Engine, with_sequence
+from target_engine.journal import LeaderLock
+from target_engine.service.recovery import service_config
+from target_engine.service.snapshotter import (
+    FAILPOINT,
+    Captured,
+    ForkSnapshotter,
+    SnapshotError,
+    capture_inline,
+    state_hash_of_dump,
+)
+from tests.unit.target_engine.service.test_service_recovery_replay import commands
+
+
+@pytest.fixture
+def engine() -> Engine:
+    eng = Engine(service_config(load_config_dict(None)))
+    for seq, cmd in enumerate(commands(), start=1):
+        eng.apply(with_sequence(cmd, seq, 1_700_000_000_000 + seq))
+    return eng
+
+
+@pytest.fixture(autouse=True)
+def _no_failpoints() -> Iterator[None]:
+    failpoints.clear()
+    yield
+    failpoints.clear()
+
+
+def _fork_capture(engine: Engine, journal: Path, snapshotter: ForkSnapshotter | None = None) -> Captured:
+    snap = snapshotter or ForkSnapshotter(journal, timeout_s=60)
+
+    async def run() -> Captured:
+        return await snap.start(engine, engine.last_seq, 3, 1234)
+
+    return asyncio.run(run())
+
+
+def test_hash_from_the_full_dump_equals_engine_state_hash(engine: Engine) -> None:
+    snap = engine.snapshot()
+    assert any(acct.get("fills") for acct in snap["accounts"].values())  # history present, and left out
+    assert state_hash_of_dump(snap) == engine.state_hash()
+
+
+def test_child_snapshot_is_the_inline_snapshot(engine: Engine, tmp_path: Path) -> None:
+    got = _fork_capture(engine, tmp_path / "j.sqlite")
+    want = capture_inline(engine, engine.last_seq, 3, 1234)
+    assert got == want
+    assert got.seq == len(commands())
+
+
+def test_failing_child_reports_its_error(engine: Engine, tmp_path: Path) -> None:
+    failpoints.set(FAILPOINT, "error(IO)")
+    with pytest.raises(SnapshotError, match="FailpointError"):
+        _fork_capture(engine, tmp_path / "j.sqlite")
+    failpoints.clear(FAILPOINT)
+    assert _fork_capture(engine, tmp_path / "j.sqlite").state_hash == engine.state_hash()
+
+
+def test_child_killed_is_an_error(engine: Engine, tmp_path: Path) -> None:
+    failpoints.set(FAILPOINT, "delay(30000)")
+    snapper = ForkSnapshotter(tmp_path / "j.sqlite", timeout_s=60)
+
+    async def run() -> Captured:
+        fut = snapper.start(engine, engine.last_seq, 1, 1)
+        snapper.kill()
+        return await fut
+
+    with pytest.raises(SnapshotError, match="died"):
+        asyncio.run(run())
+
+
+def _child_fds(pid: int) -> list[os.stat_result]:
+    out = []
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            out.append(os.stat(f"/proc/{pid}/fd/{name}"))
+        except OSError:
+            continue
+    return out
+
+
+def test_child_drops_the_leader_lock_and_sockets(engine: Engine, tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    lock = LeaderLock(journal)
+    assert lock.try_acquire()
+    listener = socket.create_server(("127.0.0.1", 0))
+    failpoints.set(FAILPOINT, "delay(30000)")
+    snapper = ForkSnapshotter(journal, timeout_s=60)
+    lock_ino = os.stat(lock.path).st_ino
+
+    def no_socket_or_lock(pid: int) -> bool:
+        fds = _child_fds(pid)
+        return not any(stat.S_ISSOCK(st.st_mode) or st.st_ino == lock_ino for st in fds)
+
+    async def run() -> None:
+        fut = snapper.start(engine, engine.last_seq, 1, 1)
+        pid = snapper.child_pid
+        assert pid is not None
+        try:
+            deadline = time.monotonic() + 20
+            while not no_socket_or_lock(pid) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert no_socket_or_lock(pid)
+            os.kill(pid, 0)  # still running (delayed by the failpoint)
+            lock.close()  # the parent lets go: the lock must be free although the child lives
+            other = LeaderLock(journal)
+            assert other.try_acquire()
+            other.close()
+        finally:
+            snapper.kill()
+            with pytest.raises(SnapshotError):
+                await fut
+
+    try:
+        asyncio.run(run())
+    finally:
+        listener.close()
+        lock.close()
