@@ -8,6 +8,9 @@ order mix is written with ``engine_service.build_journal`` and recovered into an
 - fork: ``ForkSnapshotter.start`` -> the ``fork()`` call, the longest tick gap until the child's
   snapshot is back in the parent (the stall requests would see), and the child's total time.
 The fork result is checked to be byte-identical to the inline one (same payload, same hash).
+With ``--http`` (default on): the same journal served by a real engine process per mode; one client
+sends deposits back to back (each a journaled write) while ``POST /admin/snapshot`` runs -> the
+slowest deposit during the snapshot and the admin round trip, inline (baseline) vs fork.
 JSON lines {"figure","value","unit","target","baseline","ratio"}; the machine is shared (2 cores,
 other helpers' work running): figures are noisy, each row carries the 1-minute load average.
 Usage: python benchmarks/engine_snapshot.py [--commands N] [--runs R]
@@ -21,6 +24,7 @@ import gc
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from bench_common import emit  # noqa: E402
+from bench_common import emit, engine_argv  # noqa: E402
+from bench_common import start as launch  # noqa: E402
 from engine_service import build_journal  # noqa: E402
 
 from target_engine.config.loader import load_config_dict  # noqa: E402
@@ -88,10 +93,55 @@ async def fork_once(engine: Engine, journal: Path) -> tuple[float, float, float,
     return forker.last_fork_s, t.max_gap, total, captured
 
 
+def http_once(journal: Path, mode: str) -> tuple[float, float, int]:
+    """(slowest deposit during the snapshot s, admin round trip s, deposits during it) for one mode."""
+    import httpx
+
+    argv = engine_argv(journal, "blue", "leader", "--snapshot-mode", mode, "--snapshot-every", "100000000")
+    proc, url = launch(argv, journal.parent / f"engine-{mode}.log")
+    window: list[float] = []
+    lat: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        with httpx.Client(base_url=url, timeout=30) as c:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                r = c.post("/v1/accounts/probe/deposits", json={"asset": "USDT", "amount": "1"})
+                assert r.status_code == 200, r.text
+                lat.append((t0, time.perf_counter() - t0))
+
+    try:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            deadline = time.monotonic() + 60
+            while c.get("/readyz").status_code != 200 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # warm-up: the journal's synthetic clock is in 2023, so the first command settles every
+            # funding interval since then (tens of seconds) -- not part of the snapshot figure
+            assert c.post("/v1/accounts/probe/deposits", json={"asset": "USDT", "amount": "1"},
+                          timeout=300).status_code == 200
+            worker = threading.Thread(target=probe)
+            worker.start()
+            time.sleep(0.5)
+            window.append(time.perf_counter())
+            r = c.post("/admin/snapshot")
+            window.append(time.perf_counter())
+            assert r.status_code == 200, r.text
+            time.sleep(0.3)
+            stop.set()
+            worker.join(30)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    during = [d for t0, d in lat if t0 + d >= window[0] and t0 <= window[1]]
+    return max(during), window[1] - window[0], len(during)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commands", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-http", action="store_true", help="skip the engine-process figures")
     args = ap.parse_args()
     try:
         import uvloop
@@ -126,6 +176,15 @@ def main() -> None:
              worst=round(max(forks) * 1000, 3))
         emit("snapshot_child_total_ms", min(totals) * 1000, "ms", None, commands=n, baseline=round(base, 3),
              note="fork to snapshot back in the parent; the loop keeps serving meanwhile")
+        if args.no_http:
+            return
+        base_worst, base_admin, _ = http_once(journal, "inline")
+        worst, admin, count = http_once(journal, "fork")
+        emit("snapshot_http_slowest_deposit_ms", worst * 1000, "ms", 25.0, commands=n,
+             baseline=round(base_worst * 1000, 3), ratio=round(base_worst / max(worst, 1e-6), 1),
+             deposits_during_snapshot=count)
+        emit("snapshot_http_admin_round_trip_ms", admin * 1000, "ms", None, commands=n,
+             baseline=round(base_admin * 1000, 3))
 
 
 if __name__ == "__main__":
