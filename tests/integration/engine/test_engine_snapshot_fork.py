@@ -173,3 +173,51 @@ def test_sigkill_leader_during_snapshot_child_standby_promotes_and_child_dies(tm
     finally:
         blue.kill()
         assert green.terminate() == 0
+
+
+def test_admin_requests_join_a_covering_child_else_wait_for_the_next_one(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    e = start_engine(journal, "blue", "leader", "--clock-tick-ms", "3600000")  # no clock commands
+    try:
+        _trade(e)
+        _set_failpoint(e, "delay(1500)")
+        answers: dict[str, httpx.Response] = {}
+
+        def admin(name: str) -> threading.Thread:
+            t = threading.Thread(target=lambda: answers.__setitem__(name, _snapshot(e, 120)))
+            t.start()
+            return t
+
+        first = admin("first")
+        assert wait_for(lambda: len(_children(e.proc.pid)) == 1, timeout=20)
+        answers["joined"] = _snapshot(e)  # nothing acknowledged since the fork: the child covers it
+        first.join(120)
+        assert answers["joined"].json()["seq"] == answers["first"].json()["seq"]
+        second = admin("second")
+        assert wait_for(lambda: len(_children(e.proc.pid)) == 1, timeout=20)
+        assert _deposit(e) == 200
+        later = admin("later")  # must not be answered with the running child's older seq
+        assert len(_children(e.proc.pid)) <= 1  # never two children at a time
+        for t in (second, later):
+            t.join(120)
+        assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 200)
+        assert answers["second"].json()["seq"] == answers["first"].json()["seq"]
+        assert answers["later"].json()["seq"] > answers["second"].json()["seq"]
+    finally:
+        assert e.terminate() == 0
+
+
+def test_periodic_snapshot_in_fork_mode(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    e = start_engine(journal, "blue", "leader", "--snapshot-every", "10")
+    try:
+        _trade(e)  # 13 commands
+
+        def rows() -> list[tuple[int, str]]:
+            with sqlite3.connect(journal) as db:
+                return [(int(s), str(h)) for s, h in db.execute("SELECT seq, state_hash FROM snapshots")]
+
+        assert wait_for(lambda: any(seq >= 10 for seq, _ in rows()), timeout=30)
+    finally:
+        assert e.terminate() == 0
+    assert _cli("verify", str(journal))["ok"] is True
