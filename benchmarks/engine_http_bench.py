@@ -105,6 +105,30 @@ def _seq(url: str) -> int:
     return int(httpx.get(url + "/v1/state", timeout=10).json()["seq"])
 
 
+def _commit_totals(url: str) -> tuple[float, float, float]:
+    """(group commits, commands committed, seconds spent committing) so far, from /metrics."""
+    import httpx
+
+    text = httpx.get(url + "/metrics", timeout=10).text
+    found: dict[str, float] = {}
+    for name in ("engine_journal_batch_size_count", "engine_journal_batch_size_sum",
+                 "engine_journal_commit_duration_seconds_sum"):
+        match = re.search(rf"^{name}(?:{{[^}}]*}})? ([0-9.e+-]+)$", text, re.MULTILINE)
+        found[name] = float(match.group(1)) if match else 0.0
+    return (found["engine_journal_batch_size_count"], found["engine_journal_batch_size_sum"],
+            found["engine_journal_commit_duration_seconds_sum"])
+
+
+def _commit_stats(before: tuple[float, float, float], after: tuple[float, float, float],
+                  seconds: float) -> dict[str, object]:
+    """Group commits in a window: how many per second, commands per commit, mean commit time
+    (the per-batch cost is paid once per commit: fewer, larger commits cost less per order)."""
+    commits, commands, spent = (a - b for a, b in zip(after, before, strict=True))
+    return {"commits_per_s": round(commits / seconds, 1),
+            "commands_per_commit": round(commands / commits, 1) if commits else None,
+            "commit_ms_mean": round(spent * 1000 / commits, 2) if commits else None}
+
+
 def _snapshot_cost(url: str, seq: int) -> dict[str, object]:
     """One admin snapshot of the state the load left (what a periodic one costs at this size:
     the dump, hash and encoding block the engine's loop; the write goes to the commit thread)."""
@@ -151,21 +175,23 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
         closed: list[dict[str, object]] = []
         for i, conns in enumerate(plan.connections):
-            seq0 = _seq(url)
+            seq0, totals0 = _seq(url), _commit_totals(url)
             with ScrapeProbe(url) as probe:
                 res = run_loadgen("closed", url, plan, conns, plan.seconds, 10_000_000 * (i + 1),
                                   pinned=pinned, watch=CpuWatch(proc.pid))
+            res["commits"] = _commit_stats(totals0, _commit_totals(url), plan.seconds)
             res["snapshots_during"] = _seq(url) // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
             res.update(probe.summary())
             res.pop("samples", None)
             closed.append(res)
         best = max(closed, key=lambda r: _f(r, "rate"))
         rate = 0.8 * _f(best, "rate")
-        seq0 = _seq(url)
+        seq0, totals0 = _seq(url), _commit_totals(url)
         with ScrapeProbe(url) as probe:
             opened = run_loadgen("open", url, plan, max(int(_f(best, "connections")), 64), plan.seconds,
                                  900_000_000, rate=rate, pinned=pinned, watch=CpuWatch(proc.pid))
         seq1 = _seq(url)
+        opened["commits"] = _commit_stats(totals0, _commit_totals(url), plan.seconds)
         opened["snapshots_during"] = seq1 // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
         opened["snapshot"] = _snapshot_cost(url, seq1)
         opened.update(probe.summary())
@@ -219,7 +245,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
          cpu_busy_share=best["cpu_busy_share"], other_load_on_engine_cpu=best.get("other_load_on_engine_cpu"),
-         snapshots_during=best["snapshots_during"],
+         snapshots_during=best["snapshots_during"], commits=best["commits"],
          snapshots_by_connections={str(r["connections"]): r["snapshots_during"] for r in closed},
          load="closed loop, raw asyncio HTTP/1.1 on uvloop, keep-alive, separate process",
          **versus("best", "rate", rate))
@@ -236,7 +262,8 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          engine_cpu_share=round(_f(opened, "engine_cpu_s") / plan.seconds, 2),
          engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
          other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"),
-         snapshots_during=opened["snapshots_during"], snapshot_at_end=opened["snapshot"],
+         snapshots_during=opened["snapshots_during"], commits=opened["commits"],
+         snapshot_at_end=opened["snapshot"],
          stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))
 

@@ -37,7 +37,7 @@ def bodies(n: int, seed: int = 1) -> list[bytes]:
 
 # ----------------------------------------------------------------------------- sequencer
 async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str,
-                         rate: float = 0.0) -> dict[str, float]:
+                         rate: float = 0.0, commit_interval_ms: float = 0.0) -> dict[str, float]:
     """Closed loop (``clients`` concurrent clients), or open loop at ``rate`` orders/s (each order
     its own task, started on a fixed schedule; latency from its scheduled time)."""
     from target_engine.config.loader import load_config_dict
@@ -54,7 +54,10 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     raw_cfg = load_config_dict(None)
     journal = Journal(Path(journal_dir) / "j.sqlite", json.dumps(raw_cfg, sort_keys=True),
                       durability=Durability(durability))
-    opts = ServiceOptions(role="leader", inbound_limit=20_000, margin_queue_limit=100_000)  # type: ignore[arg-type]
+    # commit_interval_ms only when asked: a baseline tree (PYTHONPATH) may predate the option
+    paced = {"commit_interval_ms": commit_interval_ms} if commit_interval_ms else {}
+    opts = ServiceOptions(role="leader", inbound_limit=20_000, margin_queue_limit=100_000,  # type: ignore[arg-type]
+                          **paced)
     node = Node(opts, service_config(raw_cfg), journal)
     seq = Sequencer(node)
     leadership = Leadership(node)
@@ -203,6 +206,8 @@ def main() -> None:
     parser.add_argument("--durability", default="power")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop at this rate (0: closed loop)")
     parser.add_argument("--switch-interval", type=float, default=0.0)
+    parser.add_argument("--commit-interval-ms", type=float, default=0.0,
+                        help="the engine's --commit-interval-ms (0: option not passed)")
     args = parser.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -212,7 +217,8 @@ def main() -> None:
     except ImportError:
         pass
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(_sequencer_run(args.orders, 64, args.durability, tmp, args.rate))
+        result = asyncio.run(_sequencer_run(args.orders, 64, args.durability, tmp, args.rate,
+                                                   args.commit_interval_ms))
         print(json.dumps(result), flush=True)
 
 

@@ -57,6 +57,16 @@ class Applied:
     events: list[Any] = field(default_factory=list)
     fundings: list[Any] = field(default_factory=list)
 
+    def extend(self, later: Applied) -> None:
+        """Append a batch applied right after this one (same epoch): one commit for both."""
+        if later.epoch != self.epoch:
+            raise ValueError(f"cannot merge epoch {later.epoch} into epoch {self.epoch}")
+        self.last_seq = later.last_seq
+        self.done += later.done
+        self.commands += later.commands
+        self.events += later.events
+        self.fundings += later.fundings
+
     @property
     def command_count(self) -> int:
         return len(self.commands) // COMMAND_COLS

@@ -2,9 +2,10 @@
 transaction per batch (group commit) -> answers.
 
 Pipelined, one commit in flight: while batch N is being committed by the writer thread, the loop
-applies batch N+1 in memory; N+1 is handed to the writer only after N committed, and every client
-is answered only after its own batch committed. So an answer always means "durable", and the
-journal order is the apply order.
+applies the first arrivals in memory as batch N+1; once N committed (and is answered), what arrived
+meanwhile is applied and merged into N+1 (up to ``merge_limit`` commands), and N+1 goes to the
+writer. Every client is answered only after its own batch committed. So an answer always means
+"durable", and the journal order is the apply order.
 
 Failures: a fenced commit answers its batch and the applied-but-unwritten next batch 409
 NOT_LEADER and the node steps down; any other journal failure answers both 503
@@ -56,6 +57,10 @@ class Sequencer:
         self.queue: deque[Pending] = deque()
         self.limit = node.opts.inbound_limit
         self.max_batch = node.opts.max_batch
+        # bound on what is merged into the next commit while one is in flight (rows per transaction)
+        self.merge_limit = 4 * node.opts.max_batch
+        self.commit_interval = node.opts.commit_interval_ms / 1000.0
+        self._commit_started = 0.0  # when the last commit went to the writer (time.monotonic)
         self._wake = asyncio.Event()
         self._writer = CommitThread()
         self._idle = asyncio.Event()
@@ -114,13 +119,11 @@ class Sequencer:
                 inflight = await self._start(self._take())
                 continue
             applied, commit = inflight
-            following: Applied | None = None
-            if not self.queue and not commit.done():  # wake for the commit (its callback) or new work
-                self._wake.clear()
-                await self._wake.wait()
-            if self.queue and not self._snapshots.due():
-                following = await self._apply(self._take())  # overlaps the commit of ``applied``
+            following = await self._apply_while_committing(commit)
             ok = await self._finish(applied, commit)
+            if ok and following is not None:
+                await self._pace(following)
+                await self._top_up(following)
             if following is None:
                 inflight = None
             elif ok:
@@ -131,6 +134,44 @@ class Sequencer:
                 failure = self._failure or ApiError("JOURNAL_UNAVAILABLE", "journal write failed")
                 self._fail(following, failure)  # applied on top of the failed batch: discarded too
                 inflight = None
+
+    def _may_apply(self) -> bool:
+        """May more be applied on top of what is in flight? Not when a snapshot is due (it needs a
+        point where nothing is applied-but-uncommitted) or after an apply failure (rebuild first)."""
+        return bool(self.queue) and not self._rebuild_pending and not self._snapshots.due()
+
+    async def _apply_while_committing(self, commit: asyncio.Future[float]) -> Applied | None:
+        """The first arrivals during ``commit`` are applied while it runs (overlap); the batch
+        they form is then topped up by ``_top_up`` once ``commit`` is done."""
+        if commit.done():
+            return None
+        if not self.queue:  # woken by the commit's callback or by new work
+            self._wake.clear()
+            await self._wake.wait()
+        if not commit.done() and self._may_apply():
+            return await self._apply(self._take())
+        return None
+
+    async def _pace(self, following: Applied) -> None:
+        """Hold ``following`` until ``commit_interval`` after the previous commit started, so that
+        what arrives meanwhile joins it (skipped once it could not grow any more)."""
+        wait = self._commit_started + self.commit_interval - time.monotonic()
+        if wait > 0 and following.command_count + len(self.queue) < self.merge_limit:
+            await asyncio.sleep(wait)
+
+    async def _top_up(self, following: Applied) -> None:
+        """Merge what arrived during the commit into ``following``, the batch that commits next.
+        Under open-loop load arrivals trickle in during a commit; committing only the first few
+        (one small batch per commit) made the per-batch cost dominate. No per-arrival wake-ups:
+        this runs once, after the commit. Bounded by ``merge_limit``; stops at an apply failure or
+        a lost leadership (nothing may go on top of those)."""
+        node = self.node
+        while (following.command_count < self.merge_limit and following.epoch == node.epoch
+               and self._may_apply()):
+            more = await self._apply(self._take())
+            if more is None:  # not leader, or the apply failed (a rebuild is pending)
+                return
+            following.extend(more)
 
     async def _apply(self, batch: list[Pending]) -> Applied | None:
         node = self.node
@@ -162,6 +203,7 @@ class Sequencer:
 
     def _commit(self, applied: Applied) -> tuple[Applied, asyncio.Future[float]]:
         """Hand the batch to the writer thread: one transaction; the future gets its duration."""
+        self._commit_started = time.monotonic()
         fut: asyncio.Future[float] = self._writer.submit(self._append, applied)
         fut.add_done_callback(self._commit_done)
         return applied, fut

@@ -19,6 +19,7 @@ from target_engine.domain import Engine, with_sequence
 from target_engine.journal import LeaderLock
 from target_engine.service.recovery import service_config
 from target_engine.service.snapshotter import (
+    _CHILD_NICE,
     FAILPOINT,
     Captured,
     ForkSnapshotter,
@@ -134,3 +135,31 @@ def test_child_drops_the_leader_lock_and_sockets(engine: Engine, tmp_path: Path)
     finally:
         listener.close()
         lock.close()
+
+
+def _nice(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])  # field 19 of proc(5), counted after "pid (comm)"
+
+
+def test_child_yields_the_cpu_to_the_serving_loop(engine: Engine, tmp_path: Path) -> None:
+    failpoints.set(FAILPOINT, "delay(30000)")  # the failpoint is hit after the child lowered its priority
+    snapper = ForkSnapshotter(tmp_path / "j.sqlite", timeout_s=60)
+
+    async def run() -> None:
+        fut = snapper.start(engine, engine.last_seq, 1, 1)
+        pid = snapper.child_pid
+        assert pid is not None
+        try:
+            for _ in range(2000):
+                if _nice(pid) == _CHILD_NICE:
+                    break
+                await asyncio.sleep(0.01)
+            assert _nice(pid) == _CHILD_NICE == 19
+            assert _nice(os.getpid()) < _CHILD_NICE  # the parent keeps its priority
+        finally:
+            snapper.kill()
+            with pytest.raises(SnapshotError):
+                await fut
+
+    asyncio.run(run())
