@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grafana_builder import Panel, Row, dashboard, fault_window_annotation, harness_annotations, q
+from grafana_builder import Panel, Row, dashboard, fault_window_annotation, harness_annotations, q, unit_of
 
 OUT = Path(__file__).resolve().parent / "grafana"
 R = "$__rate_interval"
@@ -61,6 +61,14 @@ def engine_overview() -> dict[str, Any]:
         Panel("Journal batch size (mean)", (q(f"sum by (color) (rate(engine_journal_batch_size_sum[{R}])) / "
                                               f"sum by (color) (rate(engine_journal_batch_size_count[{R}]))",
                                               "{{color}}"),)),
+        Panel("Snapshots: seq lag and duration", (
+            q("engine_applied_seq - engine_snapshot_seq and on (color) engine_is_leader == 1", "lag {{color}}"),
+            q("sum by (color) (increase(engine_snapshot_duration_seconds_sum[5m])) / "
+              "sum by (color) (increase(engine_snapshot_duration_seconds_count[5m]))", "duration {{color}}"),
+        ), unit="short", width=24, overrides=(unit_of("B", "s"),),
+              description="Lag: commands applied since the newest snapshot the leader wrote (a restart replays "
+                          "them; due every --snapshot-every). Duration: mean over 5 m, consistent point to row "
+                          "written. Failures: engine_snapshots_total{outcome=\"failed\"}."),
     ))
     risk = Row("Prices, funding, liquidations", (
         Panel("Mark vs index", (q("engine_mark_price", "mark {{symbol}} {{color}}"),

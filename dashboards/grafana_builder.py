@@ -32,6 +32,7 @@ class Panel:
     description: str = ""
     thresholds: tuple[tuple[float, str], ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    overrides: tuple[dict[str, Any], ...] = ()  # Grafana fieldConfig overrides (e.g. ``unit_of("B", "s")``)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class Row:
 
 def q(expr: str, legend: str = "", instant: bool = False) -> Query:
     return Query(" ".join(expr.split()), legend, instant)
+
+
+def unit_of(ref_id: str, unit: str) -> dict[str, Any]:
+    """Override: the series of query ``ref_id`` in ``unit``, on the right-hand axis."""
+    return {"matcher": {"id": "byFrameRefID", "options": ref_id},
+            "properties": [{"id": "unit", "value": unit}, {"id": "custom.axisPlacement", "value": "right"}]}
 
 
 def _targets(panel: Panel) -> list[dict[str, Any]]:
@@ -65,7 +72,7 @@ def _field_config(panel: Panel) -> dict[str, Any]:
     defaults: dict[str, Any] = {"unit": panel.unit, "thresholds": {"mode": "absolute", "steps": steps}}
     if panel.kind == "timeseries":
         defaults["custom"] = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never"}
-    return {"defaults": defaults, "overrides": []}
+    return {"defaults": defaults, "overrides": list(panel.overrides)}
 
 
 def _panel_json(panel: Panel, pid: int, x: int, y: int) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from target_engine.service.exposition import Exposition
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+SNAPSHOT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+SNAPSHOT_OUTCOMES = ("written", "failed")
 TRADING_MODES = ("normal", "cancel_only", "post_only", "reduce_only", "halted")
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -52,6 +54,18 @@ class EngineMetrics:
         self.is_leader = Gauge("engine_is_leader", "1 when this process holds the lease", c,
                                registry=r).labels(color)
         self.epoch = Gauge("engine_epoch", "fencing epoch", c, registry=r).labels(color)
+        self.snapshot_seq = Gauge("engine_snapshot_seq", "seq covered by the newest snapshot written (or "
+                                  "recovered from at start-up)", c, registry=r).labels(color)
+        self.snapshot_duration = Histogram("engine_snapshot_duration_seconds", "snapshot from its consistent "
+                                           "point (fork or inline capture) until its row is written", c,
+                                           buckets=SNAPSHOT_BUCKETS, registry=r).labels(color)
+        self.snapshot_bytes = Gauge("engine_snapshot_bytes", "payload size of the newest snapshot written", c,
+                                    registry=r).labels(color)
+        snapshots = Counter("engine_snapshots_total", "snapshots finished, by outcome", [*c, "outcome"],
+                            registry=r)
+        self.snapshots = {o: snapshots.labels(color, o) for o in SNAPSHOT_OUTCOMES}  # at 0 from start-up
+        self.snapshot_in_progress = Gauge("engine_snapshot_in_progress", "1 while a snapshot child runs or a "
+                                          "snapshot row waits to be written", c, registry=r).labels(color)
         self._mode = Gauge("engine_trading_mode", "1 for the current trading mode", [*c, "mode"], registry=r)
         self.orders = Counter("engine_orders_total", "orders", [*c, "symbol", "outcome"], registry=r)
         self.rejects = Counter("engine_order_rejects_total", "rejects", [*c, "code"], registry=r)

@@ -16,12 +16,18 @@ Errors: a failed child, dump or write is logged and answered ``503 JOURNAL_UNAVA
 admin callers; the engine keeps running and ``node.snapshot_seq`` moves only when a row is written.
 The next snapshot is due ``snapshot_every`` commands after the last attempt either way (a failing
 snapshot is not retried in a loop). Everything here runs on the event loop thread.
+
+Metrics (``EngineMetrics``): ``engine_snapshots_total{outcome=written|failed}``,
+``engine_snapshot_duration_seconds`` (consistent point to row written), ``engine_snapshot_seq`` and
+``engine_snapshot_bytes`` of the newest row written, ``engine_snapshot_in_progress`` (1 from the
+consistent point until the row is written or the attempt failed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +49,7 @@ class _Running:
     """The snapshot child in progress: the seq it captures and the admin callers waiting for it."""
 
     seq: int
+    started: float  # time.perf_counter() at the consistent point
     waiters: _Waiters = field(default_factory=list)
 
 
@@ -56,6 +63,8 @@ class Snapshots:
         self._waiters: _Waiters = []
         self._running: _Running | None = None
         self._attempt_seq = 0  # seq of the last snapshot attempted
+        self._in_progress = 0  # attempts started and not yet written or failed
+        node.metrics.snapshot_seq.set(node.snapshot_seq)  # the snapshot recovery started from
 
     def close(self) -> None:
         """Shutdown: SIGKILL a running child (its row would be written by nobody)."""
@@ -92,21 +101,22 @@ class Snapshots:
                     w.set_exception(not_leader(node.leader_color))
             return
         self._attempt_seq = node.applied_seq
+        started = self._begin()
         if self.forker is not None:
             try:
                 child = self.forker.start(node.engine, node.applied_seq, node.epoch, node.last_ts)
             except OSError as exc:
                 log.error("snapshot fork failed (%s): taking it inline", exc)
             else:
-                running = self._running = _Running(node.applied_seq, waiters)
+                running = self._running = _Running(node.applied_seq, started, waiters)
                 child.add_done_callback(lambda fut: self._child_done(running, fut))
                 return
         try:
             captured = self._capture()
         except Exception as exc:  # a bug in the dump: report it to the admin caller, keep running
-            self._failed(waiters, exc)
+            self._failed(waiters, exc, started)
             return
-        self._write(captured, waiters)
+        self._write(captured, waiters, started)
 
     def _child_done(self, running: _Running, fut: asyncio.Future[Captured]) -> None:
         """The child reported: write its row, or report its failure."""
@@ -115,26 +125,27 @@ class Snapshots:
         self._wake.set()  # a due snapshot or waiting admin requests may go now
         exc = None if fut.cancelled() else fut.exception()
         if exc is not None or fut.cancelled():
-            self._failed(running.waiters, exc or RuntimeError("cancelled"))
+            self._failed(running.waiters, exc or RuntimeError("cancelled"), running.started)
             return
-        self._write(fut.result(), running.waiters)
+        self._write(fut.result(), running.waiters, running.started)
 
-    def _write(self, captured: Captured, waiters: _Waiters) -> None:
+    def _write(self, captured: Captured, waiters: _Waiters, started: float) -> None:
         """The row goes to the commit thread (in order with batches); answer once it is written."""
         node = self.node
         try:
             written = self._writer.submit(node.journal.write_snapshot, captured.seq, captured.epoch,
                                           captured.ts_ms, captured.state_hash, captured.payload)
         except RuntimeError as exc:  # the commit thread is closed: shutting down
-            self._failed(waiters, exc)
+            self._failed(waiters, exc, started)
             return
 
         def answer(fut: asyncio.Future[Any]) -> None:
             exc = None if fut.cancelled() else fut.exception()
             if fut.cancelled() or exc is not None:
-                self._failed(waiters, exc or RuntimeError("cancelled"))
+                self._failed(waiters, exc or RuntimeError("cancelled"), started)
                 return
             node.snapshot_seq = max(node.snapshot_seq, captured.seq)
+            self._end(started, captured)
             result = {"seq": captured.seq, "state_hash": captured.state_hash, "bytes": len(captured.payload),
                       "ts_ms": now_ms()}
             for w in waiters:
@@ -143,12 +154,31 @@ class Snapshots:
 
         written.add_done_callback(answer)
 
-    @staticmethod
-    def _failed(waiters: _Waiters, exc: BaseException) -> None:
+    def _failed(self, waiters: _Waiters, exc: BaseException, started: float) -> None:
         log.error("snapshot failed: %s", exc)
+        self._end(started, None)
         for w in waiters:
             if not w.done():
                 w.set_exception(ApiError("JOURNAL_UNAVAILABLE", f"snapshot failed: {exc}"))
+
+    def _begin(self) -> float:
+        """A snapshot attempt starts at this consistent point: its start time for ``_end``."""
+        self._in_progress += 1
+        self.node.metrics.snapshot_in_progress.set(1)
+        return time.perf_counter()
+
+    def _end(self, started: float, written: Captured | None) -> None:
+        """The attempt begun at ``started`` is over: its row ``written``, or failed (None)."""
+        self._in_progress -= 1
+        metrics = self.node.metrics
+        metrics.snapshot_in_progress.set(1 if self._in_progress else 0)
+        if written is None:
+            metrics.snapshots["failed"].inc()
+            return
+        metrics.snapshots["written"].inc()
+        metrics.snapshot_duration.observe(time.perf_counter() - started)
+        metrics.snapshot_seq.set(self.node.snapshot_seq)
+        metrics.snapshot_bytes.set(len(written.payload))
 
     def _capture(self) -> Captured:
         node = self.node
@@ -156,8 +186,14 @@ class Snapshots:
 
     def snapshot_now(self) -> dict[str, Any]:
         """Write a snapshot of the current state now, on the calling thread (call only when memory
-        equals the journal and no commit is in flight)."""
-        c = self._capture()
-        self.node.journal.write_snapshot(c.seq, c.epoch, c.ts_ms, c.state_hash, c.payload)
+        equals the journal and no commit is in flight). Raises what the dump or the write raised."""
+        started = self._begin()
+        try:
+            c = self._capture()
+            self.node.journal.write_snapshot(c.seq, c.epoch, c.ts_ms, c.state_hash, c.payload)
+        except BaseException:
+            self._end(started, None)
+            raise
         self.node.snapshot_seq = max(self.node.snapshot_seq, c.seq)
+        self._end(started, c)
         return {"seq": c.seq, "state_hash": c.state_hash, "bytes": len(c.payload), "ts_ms": now_ms()}

@@ -1,0 +1,191 @@
+"""Snapshot metrics on a real journal (real fork in fork mode): written / failed counters, the newest
+row's seq and size, the duration histogram and the in-progress gauge, read from the node's registry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chaos import failpoints
+from target_engine.config.loader import load_config_dict
+from target_engine.domain import Deposit
+from target_engine.journal import Journal
+from target_engine.service.errors import ApiError
+from target_engine.service.node import Node
+from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotMode
+from target_engine.service.recovery import service_config
+from target_engine.service.sequencer import Sequencer
+from target_engine.service.snapshotter import FAILPOINT
+
+
+@pytest.fixture(autouse=True)
+def _no_failpoints() -> Iterator[None]:
+    failpoints.clear()
+    yield
+    failpoints.clear()
+
+
+def _node(path: Path, **opts: Any) -> Node:
+    raw = load_config_dict(None)
+    journal = Journal(path, engine_config_json="{}", checkpoint_interval_s=None)
+    node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), service_config(raw), journal)
+    node.become_leader()
+    return node
+
+
+def _close(node: Node, seq: Sequencer) -> None:
+    seq.close()
+    node.leader_lock.close()
+    node.read_conn.close()
+    node.journal.close()
+
+
+def _value(node: Node, name: str, **labels: str) -> float:
+    value = node.metrics.registry.get_sample_value(name, {"color": node.opts.color, **labels})
+    assert value is not None, name
+    return value
+
+
+def _rows(node: Node) -> list[tuple[int, int]]:
+    """(seq, payload bytes) of every snapshot row in the journal."""
+    return node.journal.conn.execute("SELECT seq, length(payload) FROM snapshots ORDER BY seq").fetchall()
+
+
+async def _settled(node: Node, seq: Sequencer) -> None:
+    """Wait (bounded) until nothing is queued or committing and no snapshot is in progress."""
+    await seq.drain()
+    for _ in range(1000):
+        if seq._snapshots._in_progress == 0 and seq._snapshots._running is None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("snapshot still in progress after 10 s")
+
+
+async def _deposits(seq: Sequencer, n: int, amount: int = 10) -> None:
+    await asyncio.gather(*[seq.submit(Deposit(account=f"a{i}", asset="USDT", amount=amount))
+                           for i in range(n)])
+
+
+def _run(seq: Sequencer, body: Any) -> Any:
+    async def main() -> Any:
+        task = asyncio.create_task(seq.run())
+        try:
+            return await body()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
+def test_written_snapshots_set_the_metrics(tmp_path: Path, mode: SnapshotMode) -> None:
+    node = _node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
+    seq = Sequencer(node)
+    assert _value(node, "engine_snapshots_total", outcome="written") == 0
+
+    async def body() -> dict[str, Any]:
+        for wave in range(5):
+            await _deposits(seq, 6, 10 + wave)
+            await _settled(node, seq)
+        result = await asyncio.wait_for(seq.snapshot(), 10)
+        await _settled(node, seq)
+        return result
+
+    try:
+        result = _run(seq, body)
+        rows = _rows(node)
+        # the periodic ones (every 7 commands, at batch boundaries) + the requested one
+        assert [s for s, _ in rows] == [12, 24, 30] and result["seq"] == 30
+        assert _value(node, "engine_snapshots_total", outcome="written") == len(rows)
+        assert _value(node, "engine_snapshots_total", outcome="failed") == 0
+        assert _value(node, "engine_snapshot_seq") == max(s for s, _ in rows) == node.snapshot_seq
+        assert _value(node, "engine_snapshot_bytes") == rows[-1][1] == result["bytes"] > 0
+        assert _value(node, "engine_snapshot_duration_seconds_count") == len(rows)
+        assert _value(node, "engine_snapshot_duration_seconds_sum") > 0
+        assert _value(node, "engine_snapshot_in_progress") == 0
+    finally:
+        _close(node, seq)
+
+
+@pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
+def test_in_progress_from_the_consistent_point_until_the_row_is_written(tmp_path: Path,
+                                                                       mode: SnapshotMode) -> None:
+    node = _node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=mode)
+    seq = Sequencer(node)
+
+    async def body() -> float:
+        await _deposits(seq, 3)
+        await _settled(node, seq)  # memory equals the journal: a consistent point
+        seq._snapshots.point()  # forks the child (fork) or hands the row to the commit thread (inline)
+        during = _value(node, "engine_snapshot_in_progress")  # nothing can have settled: no loop turn yet
+        await _settled(node, seq)
+        return during
+
+    try:
+        assert _run(seq, body) == 1
+        assert _value(node, "engine_snapshot_in_progress") == 0
+        assert _value(node, "engine_snapshots_total", outcome="written") == 1
+        assert _rows(node) == [(3, _value(node, "engine_snapshot_bytes"))]
+    finally:
+        _close(node, seq)
+
+
+def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None:
+    node = _node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
+    seq = Sequencer(node)
+
+    async def body() -> None:
+        await _deposits(seq, 3)
+        failpoints.set(FAILPOINT, "error(IO)")
+        with pytest.raises(ApiError) as err:
+            await asyncio.wait_for(seq.snapshot(), 30)
+        assert err.value.code == "JOURNAL_UNAVAILABLE"
+        await _settled(node, seq)
+
+    try:
+        _run(seq, body)
+        assert _rows(node) == []
+        assert _value(node, "engine_snapshots_total", outcome="failed") == 1
+        assert _value(node, "engine_snapshots_total", outcome="written") == 0
+        assert _value(node, "engine_snapshot_duration_seconds_count") == 0
+        assert _value(node, "engine_snapshot_seq") == 0
+        assert _value(node, "engine_snapshot_in_progress") == 0
+    finally:
+        _close(node, seq)
+
+
+def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    node = _node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
+    seq = Sequencer(node)
+
+    async def body() -> None:
+        await _deposits(seq, 5)
+        await asyncio.wait_for(seq.snapshot(), 10)
+        await _deposits(seq, 2, amount=7)
+        await _settled(node, seq)
+
+    try:
+        _run(seq, body)
+    finally:
+        _close(node, seq)
+
+    node = _node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
+    seq = Sequencer(node)
+    try:
+        assert node.applied_seq == 7
+        assert _value(node, "engine_snapshot_seq") == 5  # the snapshot recovery started from
+        result = seq.snapshot_now()
+        assert result["seq"] == 7
+        assert _value(node, "engine_snapshot_seq") == 7
+        assert _value(node, "engine_snapshot_bytes") == dict(_rows(node))[7] == result["bytes"]
+        assert _value(node, "engine_snapshots_total", outcome="written") == 1
+        assert _value(node, "engine_snapshot_duration_seconds_count") == 1
+        assert _value(node, "engine_snapshot_in_progress") == 0
+    finally:
+        _close(node, seq)
