@@ -9,7 +9,16 @@ from target_engine.journal.errors import (
     SchemaMismatchError,
 )
 from target_engine.journal.leader_lock import LeaderLock, lock_path
-from target_engine.journal.records import CommandRow, EventRow, FundingRow, Lease, SnapshotRow, canonical_json
+from target_engine.journal.records import (
+    CommandRow,
+    EventRow,
+    FundingRow,
+    Lease,
+    SnapshotRow,
+    canonical_json,
+    decode_snapshot_payload,
+    encode_snapshot_payload,
+)
 from target_engine.journal.schema import SCHEMA_VERSION, Durability, check_schema, connect
 from target_engine.journal.store import Journal
 
@@ -31,5 +40,7 @@ __all__ = [
     "canonical_json",
     "check_schema",
     "connect",
+    "decode_snapshot_payload",
+    "encode_snapshot_payload",
     "lock_path",
 ]

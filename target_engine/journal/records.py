@@ -46,6 +46,24 @@ def funding_crc(symbol: str, interval_start_ms: int, seq: int, rate: str, payloa
     return crc32_text(f"{symbol}|{interval_start_ms}|{seq}|{rate}|{payload}")
 
 
+# Snapshot payloads are zlib streams (RFC 1950) of the UTF-8 JSON text: 5-7x smaller, so writing
+# the row holds the journal's writer (and the batch commits queued behind it) ~5x shorter; level 3:
+# ~120 ms to compress 15 MB in the snapshot child, ~35 ms to decompress at recovery.
+SNAPSHOT_ZLIB_LEVEL = 3
+
+
+def encode_snapshot_payload(json_bytes: bytes) -> bytes:
+    """The stored form of a snapshot's JSON bytes (see SCHEMA.md, ``snapshots.payload``)."""
+    return zlib.compress(json_bytes, SNAPSHOT_ZLIB_LEVEL)
+
+
+def decode_snapshot_payload(payload: bytes) -> bytes:
+    """The JSON bytes of a stored snapshot payload: a zlib stream, or plain JSON (rows written
+    before payloads were compressed start with ``{``, which no zlib stream does)."""
+    raw = bytes(payload)
+    return raw if raw[:1] == b"{" else zlib.decompress(raw)
+
+
 def snapshot_crc(seq: int, epoch: int, state_hash: str, payload: bytes) -> int:
     head = zlib.crc32(f"{seq}|{epoch}|{state_hash}|".encode())
     return zlib.crc32(payload, head) & 0xFFFFFFFF

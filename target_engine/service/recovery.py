@@ -35,7 +35,7 @@ from target_engine.domain import (
     event_to_dict,
 )
 from target_engine.domain.fastinit import fast_constructor
-from target_engine.journal import JournalError, canonical_json, reader
+from target_engine.journal import JournalError, canonical_json, decode_snapshot_payload, reader
 
 
 class ConfigMissingError(JournalError):
@@ -202,7 +202,7 @@ def recover(conn: sqlite3.Connection, config: EngineConfig, *, use_snapshot: boo
     engine: Engine | None = None
     start = 0
     if snap is not None:
-        candidate = Engine.restore(config, json.loads(snap.payload))
+        candidate = Engine.restore(config, json.loads(decode_snapshot_payload(snap.payload)))
         if candidate.state_hash() == snap.state_hash:
             engine, start = candidate, snap.seq
     if engine is None:

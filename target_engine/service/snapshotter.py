@@ -2,8 +2,9 @@
 serialises the state it inherited (copy-on-write), the parent keeps serving.
 
 ``ForkSnapshotter.start(engine, seq, epoch, ts_ms)`` forks and returns an asyncio future of the
-``Captured`` snapshot (seq, epoch, ts, state hash, canonical JSON payload) — exactly what
-``capture_inline`` computes on the loop, which is what the inline mode (and ``snapshot_now``) use.
+``Captured`` snapshot (seq, epoch, ts, state hash, payload: the zlib-compressed canonical JSON) —
+exactly what ``capture_inline`` computes on the loop, which is what the inline mode (and
+``snapshot_now``) use.
 The sequencer hands the captured row to its commit thread, which writes it between two batch
 commits with ``Journal.write_snapshot`` (CRC and all), so the loop never dumps, hashes or encodes.
 
@@ -27,7 +28,7 @@ block the standby's promotion until the child exited; closing the child's copy l
 lock held). SQLite descriptors are left open and untouched (closing them could hand their numbers to
 new files the copied SQLite state would then write to). Garbage collection is disabled (a collection
 would touch, and so copy, every page of the frozen heap). It lowers its own priority to nice 19
-(see ``_CHILD_NICE``). It leaves with ``os._exit`` in every case:
+(see ``_CHILD_NICE``) and, when the engine is pinned to some CPUs, moves to the others. It leaves with ``os._exit`` in every case:
 no finalizer, atexit hook or buffered stream of the parent runs in the child.
 
 Failpoint ``snapshot.child`` is evaluated in the child before the dump (``delay(ms)`` makes the
@@ -62,7 +63,7 @@ from typing import Any, cast
 
 from chaos import failpoints
 from target_engine.domain import Engine
-from target_engine.journal import canonical_json
+from target_engine.journal import canonical_json, encode_snapshot_payload
 from target_engine.journal.leader_lock import lock_path
 
 __all__ = ["Captured", "ForkSnapshotter", "SnapshotError", "capture_inline", "state_hash_of_dump"]
@@ -103,7 +104,7 @@ def state_hash_of_dump(snap: dict[str, Any]) -> str:
 
 def capture_inline(engine: Engine, seq: int, epoch: int, ts_ms: int) -> Captured:
     """The snapshot of ``engine`` now, on the calling thread (today's synchronous path)."""
-    payload = canonical_json(engine.snapshot()).encode()  # sort_keys, compact, ensure_ascii
+    payload = encode_snapshot_payload(canonical_json(engine.snapshot()).encode())  # sorted, compact, ASCII
     return Captured(seq, epoch, ts_ms, engine.state_hash(), payload)
 
 
@@ -263,10 +264,11 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
     _close_inherited(keep=w, lock_file=lock_file)
     with contextlib.suppress(OSError):
         os.nice(_CHILD_NICE)
+    _leave_the_serving_cpus()
     try:
         failpoints.hit(FAILPOINT)
         snap = engine.snapshot()
-        payload = canonical_json(snap).encode()
+        payload = encode_snapshot_payload(canonical_json(snap).encode())
         state_hash = state_hash_of_dump(snap)
         head = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms, "state_hash": state_hash, "bytes": len(payload)}
         _write_all(w, json.dumps(head).encode() + b"\n")
@@ -277,6 +279,17 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
             _write_all(w, json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
         code = 1
     os._exit(code)
+
+
+def _leave_the_serving_cpus() -> None:
+    """An engine pinned to some CPUs (a dedicated core) keeps them for serving: the child moves to
+    the machine's other CPUs when there are any (it inherits the parent's affinity)."""
+    with contextlib.suppress(OSError, AttributeError):
+        serving = os.sched_getaffinity(0)
+        online = set(range(os.cpu_count() or 1))
+        others = online - serving
+        if others:
+            os.sched_setaffinity(0, others)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from target_engine.config.loader import load_config_dict
 from target_engine.domain import Engine
-from target_engine.journal.records import snapshot_crc
+from target_engine.journal.records import decode_snapshot_payload, snapshot_crc
 from target_engine.service.recovery import service_config
 from target_engine.service.snapshotter import FAILPOINT
 from tests.integration.engine.engine_proc import EngineProc, start_engine, wait_for
@@ -113,7 +113,9 @@ def test_snapshot_row_verifies_and_recovery_uses_it(tmp_path: Path, mode: str) -
             "SELECT seq, epoch, ts_ms, state_hash, payload, crc FROM snapshots").fetchone()
     assert (seq, state_hash) == (snap["seq"], snap["state_hash"]) and len(payload) == snap["bytes"]
     assert snapshot_crc(seq, epoch, state_hash, payload) == crc
-    restored = Engine.restore(service_config(load_config_dict(None)), json.loads(payload))
+    assert payload[:1] != b"{"  # stored compressed (SCHEMA.md: a zlib stream of the JSON bytes)
+    dump = json.loads(decode_snapshot_payload(payload))
+    restored = Engine.restore(service_config(load_config_dict(None)), dump)
     assert restored.state_hash() == state_hash
     replay = _cli("replay", str(journal))
     assert replay["snapshot_seq"] == seq and replay["seq"] >= seq

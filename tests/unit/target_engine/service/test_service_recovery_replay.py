@@ -4,6 +4,7 @@ codec, recover() gives the same state as applying each command, a corrupt row st
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,15 @@ from target_engine.domain import (
     command_to_dict,
     with_sequence,
 )
-from target_engine.journal import CommandRow, Journal, JournalCorruptError, canonical_json, connect
+from target_engine.journal import (
+    CommandRow,
+    Journal,
+    JournalCorruptError,
+    canonical_json,
+    connect,
+    decode_snapshot_payload,
+    encode_snapshot_payload,
+)
 from target_engine.service.recovery import (
     apply_row_payload,
     decode_command,
@@ -43,6 +52,7 @@ from target_engine.service.recovery import (
     replay_payloads,
     service_config,
 )
+from target_engine.service.snapshotter import capture_inline
 
 P, Q, M = 10_000, 1_000_000, 10**8
 
@@ -141,3 +151,40 @@ def test_replay_payloads_equals_apply_row_payload() -> None:
         apply_row_payload(one_by_one, p)
     replay_payloads(batched, payloads)
     assert batched.state_hash() == one_by_one.state_hash()
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["zlib", "plain-json-row"])
+def test_recover_from_a_snapshot_row_compressed_or_plain(tmp_path: Path, compressed: bool) -> None:
+    """Snapshot payloads are written as zlib streams; rows written before that hold plain JSON and
+    must still restore. The snapshot is taken after 8 commands, recovery replays the rest."""
+    cmds = commands()
+    path = tmp_path / "j.sqlite"
+    _journal(path, cmds)
+    config = service_config(load_config_dict(None))
+    partial = Engine(config)
+    for c in cmds[:8]:
+        partial.apply(c)
+    partial.flush_index()
+    capture = capture_inline(partial, 8, 1, cmds[7].ts_ms)
+    payload = capture.payload if compressed else canonical_json(partial.snapshot()).encode()
+    assert (payload[:1] == b"{") is not compressed
+    assert decode_snapshot_payload(capture.payload) == canonical_json(partial.snapshot()).encode()
+    journal = Journal(path)
+    journal.write_snapshot(8, 1, cmds[7].ts_ms, capture.state_hash, payload)
+    journal.close()
+    straight = Engine(config)
+    for c in cmds:
+        straight.apply(c)
+    straight.flush_index()
+    rec = recover(connect(path, readonly=True), config)
+    assert rec.snapshot_seq == 8  # restored from the row, not replayed from seq 1
+    assert rec.engine.state_hash() == straight.state_hash()
+    assert len(capture.payload) < len(canonical_json(partial.snapshot()).encode())
+
+
+def test_snapshot_payload_codec_is_exact_and_refuses_garbage() -> None:
+    text = canonical_json({"accounts": {"a": {"wallet": 10**30}}, "seq": 7}).encode()
+    assert decode_snapshot_payload(encode_snapshot_payload(text)) == text
+    assert decode_snapshot_payload(text) == text  # a plain JSON row passes through
+    with pytest.raises(zlib.error):
+        decode_snapshot_payload(b"not a snapshot")

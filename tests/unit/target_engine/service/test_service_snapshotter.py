@@ -163,3 +163,32 @@ def test_child_yields_the_cpu_to_the_serving_loop(engine: Engine, tmp_path: Path
                 await fut
 
     asyncio.run(run())
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs a second CPU for the child to move to")
+def test_child_of_a_pinned_engine_leaves_its_cpus(engine: Engine, tmp_path: Path) -> None:
+    failpoints.set(FAILPOINT, "delay(30000)")
+    snapper = ForkSnapshotter(tmp_path / "j.sqlite", timeout_s=60)
+    saved = os.sched_getaffinity(0)
+    others = set(range(os.cpu_count() or 1)) - {0}
+
+    async def run() -> None:
+        os.sched_setaffinity(0, {0})  # this thread, as a benchmark pins the engine; the fork inherits it
+        try:
+            fut = snapper.start(engine, engine.last_seq, 1, 1)
+        finally:
+            os.sched_setaffinity(0, saved)
+        pid = snapper.child_pid
+        assert pid is not None
+        try:
+            for _ in range(2000):
+                if os.sched_getaffinity(pid) == others:
+                    break
+                await asyncio.sleep(0.01)
+            assert os.sched_getaffinity(pid) == others
+        finally:
+            snapper.kill()
+            with pytest.raises(SnapshotError):
+                await fut
+
+    asyncio.run(run())
