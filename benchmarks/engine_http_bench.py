@@ -14,7 +14,8 @@ checked against the scrape times, for episodes and for a phase of 250 ms / 500 m
 Every row carries what a reader needs to trust it: the generator's CPU share (well below 1: the
 figure is the engine's), the engine's CPU share and microseconds per order, every CPU's busy
 share and the other processes' load on the engine's CPU (the machine is shared), and the periodic
-snapshots (every 100,000 commands, dumped on the engine's loop) that fell in the window, with the
+snapshots (every 100,000 commands: a forked child at nice 19 dumps, hashes and compresses the state;
+with pinning it runs on the CPUs other than the engine's) that fell in the window, with the
 cost of one admin snapshot of the state the load left.
 """
 
@@ -36,7 +37,7 @@ from loadgen_stats import merge, stall_analysis
 
 LOADGEN = Path(__file__).with_name("loadgen_http.py")
 ACCOUNTS = 200
-SNAPSHOT_EVERY = 100_000  # the engine's default --snapshot-every (a snapshot is dumped on its loop)
+SNAPSHOT_EVERY = 100_000  # the engine's default --snapshot-every
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _commit_stats(before: tuple[float, float, float], after: tuple[float, float,
 
 def _snapshot_cost(url: str, seq: int) -> dict[str, object]:
     """One admin snapshot of the state the load left (what a periodic one costs at this size:
-    the dump, hash and encoding block the engine's loop; the write goes to the commit thread)."""
+    the fork, then the row write on the commit thread; the dump runs in the forked child)."""
     import httpx
 
     started = time.monotonic()
