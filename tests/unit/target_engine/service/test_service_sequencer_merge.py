@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 
 from chaos import failpoints
-from target_engine.config.loader import load_config_dict
 from target_engine.domain import Deposit
-from target_engine.journal import Journal, reader
+from target_engine.journal import reader
 from target_engine.service.node import Node
-from target_engine.service.options import RoleRequest, ServiceOptions
-from target_engine.service.recovery import recover, service_config
+from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
 
 
 @pytest.fixture(autouse=True)
@@ -32,19 +31,6 @@ def _no_failpoints() -> Iterator[None]:
     failpoints.clear()
 
 
-def _node(path: Path, **opts: Any) -> Node:
-    journal = Journal(path, engine_config_json="{}", checkpoint_interval_s=None)
-    config = service_config(load_config_dict(None))
-    node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), config, journal)
-    node.become_leader()
-    return node
-
-
-def _close(node: Node, seq: Sequencer) -> None:
-    seq.close()
-    node.leader_lock.close()
-    node.read_conn.close()
-    node.journal.close()
 
 
 def _commits(node: Node) -> tuple[float, float]:
@@ -80,7 +66,7 @@ def _run(node: Node, seq: Sequencer, body: Callable[[], Awaitable[None]]) -> Non
 
 
 def test_arrivals_during_a_commit_are_merged_into_one_following_commit(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite")
+    node = leader_node(tmp_path / "j.sqlite")
     seq = Sequencer(node)
 
     async def body() -> None:
@@ -99,11 +85,11 @@ def test_arrivals_during_a_commit_are_merged_into_one_following_commit(tmp_path:
         assert reader.last_seq(node.journal.conn) == 9
         assert recover(node.read_conn, node.config).engine.state_hash() == node.engine.state_hash()
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_merging_stops_at_the_merge_limit(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite", max_batch=2)  # merge limit 4 * 2 = 8 commands per commit
+    node = leader_node(tmp_path / "j.sqlite", max_batch=2)  # merge limit 4 * 2 = 8 commands per commit
     seq = Sequencer(node)
 
     async def body() -> None:
@@ -121,11 +107,11 @@ def test_merging_stops_at_the_merge_limit(tmp_path: Path) -> None:
         assert commits >= 1 + 20 / 8  # no commit holds more than the merge limit
         assert seq.merge_limit == 8
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_commit_interval_holds_the_following_commit_to_gather_more(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite", commit_interval_ms=400.0)
+    node = leader_node(tmp_path / "j.sqlite", commit_interval_ms=400.0)
     seq = Sequencer(node)
     started: list[float] = []
 
@@ -146,11 +132,11 @@ def test_commit_interval_holds_the_following_commit_to_gather_more(tmp_path: Pat
         assert _commits(node) == (2.0, 3.0)
         assert started[1] - started[0] >= 0.4  # the second commit waited out the interval
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_commit_interval_zero_commits_the_following_batch_at_once(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite")
+    node = leader_node(tmp_path / "j.sqlite")
     seq = Sequencer(node)
 
     async def body() -> None:
@@ -168,4 +154,4 @@ def test_commit_interval_zero_commits_the_following_batch_at_once(tmp_path: Path
         _run(node, seq, body)
         assert _commits(node) == (3.0, 3.0)
     finally:
-        _close(node, seq)
+        close_node(node, seq)

@@ -10,30 +10,14 @@ from typing import Any
 
 import pytest
 
-from target_engine.config.loader import load_config_dict
 from target_engine.domain import Deposit
 from target_engine.journal import Journal, reader
 from target_engine.journal.records import snapshot_crc
 from target_engine.service.errors import ApiError
-from target_engine.service.node import Node
-from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotMode
-from target_engine.service.recovery import recover, service_config
+from target_engine.service.options import SnapshotMode
+from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
-
-
-def _node(path: Path, **opts: Any) -> Node:
-    raw = load_config_dict(None)
-    journal = Journal(path, engine_config_json="{}", checkpoint_interval_s=None)
-    node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), service_config(raw), journal)
-    node.become_leader()
-    return node
-
-
-def _close(node: Node, seq: Sequencer) -> None:
-    seq.close()
-    node.leader_lock.close()
-    node.read_conn.close()
-    node.journal.close()
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
 
 
 async def _child_finished(seq: Sequencer) -> None:
@@ -49,7 +33,7 @@ async def _child_finished(seq: Sequencer) -> None:
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_snapshots_follow_their_batches_and_replay_to_the_same_hash(tmp_path: Path,
                                                                     mode: SnapshotMode) -> None:
-    node = _node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
+    node = leader_node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
     seq = Sequencer(node)
 
     async def run() -> dict[str, Any]:
@@ -80,11 +64,11 @@ def test_snapshots_follow_their_batches_and_replay_to_the_same_hash(tmp_path: Pa
         replayed = recover(node.read_conn, node.config)
         assert replayed.engine.state_hash() == node.engine.state_hash()
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_fenced_commit_answers_not_leader(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite")
+    node = leader_node(tmp_path / "j.sqlite")
     seq = Sequencer(node)
     other = Journal(tmp_path / "j.sqlite", checkpoint_interval_s=None)
     other.acquire("green", 60_000, 1, force=True)  # a newer epoch fences this node's writes
@@ -105,4 +89,4 @@ def test_fenced_commit_answers_not_leader(tmp_path: Path) -> None:
         assert reader.last_seq(node.journal.conn) == 0
     finally:
         other.close()
-        _close(node, seq)
+        close_node(node, seq)

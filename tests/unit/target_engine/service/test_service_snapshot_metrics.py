@@ -11,15 +11,13 @@ from typing import Any
 import pytest
 
 from chaos import failpoints
-from target_engine.config.loader import load_config_dict
 from target_engine.domain import Deposit
-from target_engine.journal import Journal
 from target_engine.service.errors import ApiError
 from target_engine.service.node import Node
-from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotMode
-from target_engine.service.recovery import service_config
+from target_engine.service.options import SnapshotMode
 from target_engine.service.sequencer import Sequencer
 from target_engine.service.snapshotter import FAILPOINT
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
 
 
 @pytest.fixture(autouse=True)
@@ -29,19 +27,6 @@ def _no_failpoints() -> Iterator[None]:
     failpoints.clear()
 
 
-def _node(path: Path, **opts: Any) -> Node:
-    raw = load_config_dict(None)
-    journal = Journal(path, engine_config_json="{}", checkpoint_interval_s=None)
-    node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), service_config(raw), journal)
-    node.become_leader()
-    return node
-
-
-def _close(node: Node, seq: Sequencer) -> None:
-    seq.close()
-    node.leader_lock.close()
-    node.read_conn.close()
-    node.journal.close()
 
 
 def _value(node: Node, name: str, **labels: str) -> float:
@@ -84,7 +69,7 @@ def _run(seq: Sequencer, body: Any) -> Any:
 
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_written_snapshots_set_the_metrics(tmp_path: Path, mode: SnapshotMode) -> None:
-    node = _node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
+    node = leader_node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
     seq = Sequencer(node)
     assert _value(node, "engine_snapshots_total", outcome="written") == 0
 
@@ -109,13 +94,13 @@ def test_written_snapshots_set_the_metrics(tmp_path: Path, mode: SnapshotMode) -
         assert _value(node, "engine_snapshot_duration_seconds_sum") > 0
         assert _value(node, "engine_snapshot_in_progress") == 0
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_in_progress_from_the_consistent_point_until_the_row_is_written(tmp_path: Path,
                                                                        mode: SnapshotMode) -> None:
-    node = _node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=mode)
+    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=mode)
     seq = Sequencer(node)
 
     async def body() -> float:
@@ -132,11 +117,11 @@ def test_in_progress_from_the_consistent_point_until_the_row_is_written(tmp_path
         assert _value(node, "engine_snapshots_total", outcome="written") == 1
         assert _rows(node) == [(3, _value(node, "engine_snapshot_bytes"))]
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None:
-    node = _node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
+    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
     seq = Sequencer(node)
 
     async def body() -> None:
@@ -156,12 +141,12 @@ def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None
         assert _value(node, "engine_snapshot_seq") == 0
         assert _value(node, "engine_snapshot_in_progress") == 0
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
 
 def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
-    node = _node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
+    node = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
     seq = Sequencer(node)
 
     async def body() -> None:
@@ -173,9 +158,9 @@ def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
     try:
         _run(seq, body)
     finally:
-        _close(node, seq)
+        close_node(node, seq)
 
-    node = _node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
+    node = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
     seq = Sequencer(node)
     try:
         assert node.applied_seq == 7
@@ -188,4 +173,4 @@ def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
         assert _value(node, "engine_snapshot_duration_seconds_count") == 1
         assert _value(node, "engine_snapshot_in_progress") == 0
     finally:
-        _close(node, seq)
+        close_node(node, seq)
