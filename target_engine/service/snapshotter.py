@@ -28,8 +28,9 @@ block the standby's promotion until the child exited; closing the child's copy l
 lock held). SQLite descriptors are left open and untouched (closing them could hand their numbers to
 new files the copied SQLite state would then write to). Garbage collection is disabled (a collection
 would touch, and so copy, every page of the frozen heap). It lowers its own priority to nice 19
-(see ``_CHILD_NICE``) and, when the engine is pinned to some CPUs, moves to the others. It leaves with ``os._exit`` in every case:
-no finalizer, atexit hook or buffered stream of the parent runs in the child.
+(see ``_CHILD_NICE``) and, when the engine is pinned to some CPUs, moves to the others. It leaves
+with ``os._exit`` in every case: no finalizer, atexit hook or buffered stream of the parent runs in
+the child.
 
 Failpoint ``snapshot.child`` is evaluated in the child before the dump (``delay(ms)`` makes the
 child slow, ``error(CODE)`` makes it fail). Errors: a child that fails, dies or stays silent past
