@@ -28,6 +28,13 @@ def last_seq(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def last_snapshot_seq(conn: sqlite3.Connection) -> int:
+    """The highest snapshot row's seq, 0 without one (its CRC unchecked: for scheduling and metrics;
+    recovery uses ``latest_snapshot``)."""
+    row = conn.execute("SELECT MAX(seq) FROM snapshots").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 def read_lease(conn: sqlite3.Connection) -> Lease | None:
     row = conn.execute("SELECT epoch, holder, expires_ms FROM lease WHERE id = 1").fetchone()
     return Lease(int(row[0]), str(row[1]), int(row[2])) if row else None

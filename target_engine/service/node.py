@@ -107,7 +107,16 @@ class Node:
             self.engine.flush_index()  # keep the liquidation index fresh for a promotion
             self.gc.after_commit(self.applied_seq)
             if not rows or limit is not None:
+                self._sync_snapshot_seq(conn)
                 return self.applied_seq
+
+    def _sync_snapshot_seq(self, conn: sqlite3.Connection) -> None:
+        """Follow the snapshots another process (the leader) wrote: a standby's snapshot metric stays
+        true, and after a promotion the next snapshot is due from the newest one, not from start-up."""
+        newest = reader.last_snapshot_seq(conn)
+        if newest > self.snapshot_seq:
+            self.snapshot_seq = newest
+            self.metrics.snapshot_seq.set(newest)
 
     def become_leader(self, force: bool = False) -> int:
         """Take the lease with a new epoch after applying every committed command (inside the lock).
@@ -150,6 +159,7 @@ class Node:
         rec = recover(self.read_conn, self.config)
         self.engine, self.applied_seq, self.last_ts = rec.engine, rec.last_seq, rec.last_ts_ms
         self.metrics.applied_seq.set(self.applied_seq)
+        self._sync_snapshot_seq(self.read_conn)
 
     # ------------------------------------------------------------------ time
     def next_ts(self) -> int:

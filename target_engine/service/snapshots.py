@@ -13,7 +13,8 @@ EAGAIN) the snapshot is taken inline instead, and the failure is logged.
 loop (seconds at 100k commands of state), then the same commit-thread write.
 
 Errors: a failed child, dump or write is logged and answered ``503 JOURNAL_UNAVAILABLE`` to the
-admin callers; the engine keeps running and ``node.snapshot_seq`` moves only when a row is written.
+admin callers; the engine keeps running and ``node.snapshot_seq`` moves only when a row is written
+(by this process, or by the leader, seen by ``Node.catch_up`` on a standby and at promotion).
 The next snapshot is due ``snapshot_every`` commands after the last attempt either way (a failing
 snapshot is not retried in a loop). Everything here runs on the event loop thread.
 

@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 
 from chaos import failpoints
+from target_engine.config.loader import load_config_dict
 from target_engine.domain import Deposit
+from target_engine.journal import Journal
 from target_engine.service.errors import ApiError
 from target_engine.service.node import Node
-from target_engine.service.options import SnapshotMode
+from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotMode
+from target_engine.service.recovery import service_config
 from target_engine.service.sequencer import Sequencer
 from target_engine.service.snapshotter import FAILPOINT
 from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
@@ -174,3 +177,31 @@ def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
         assert _value(node, "engine_snapshot_in_progress") == 0
     finally:
         close_node(node, seq)
+
+
+def test_a_standby_follows_the_leaders_snapshots_and_a_promotion_starts_from_them(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    leader = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
+    seq = Sequencer(leader)
+    standby = Node(ServiceOptions(role=RoleRequest.STANDBY, color="green", snapshot_every=8),
+                   service_config(load_config_dict(None)),
+                   Journal(path, engine_config_json="{}", checkpoint_interval_s=None))
+    standby_seq = Sequencer(standby)  # as serve builds it: sets the gauge from recovery (no snapshot yet)
+    assert _value(standby, "engine_snapshot_seq") == 0
+
+    async def body() -> None:
+        await _deposits(seq, 6)
+        await asyncio.wait_for(seq.snapshot(), 10)
+        await _deposits(seq, 3)
+        await _settled(leader, seq)
+
+    try:
+        _run(seq, body)
+        assert standby.catch_up(standby.read_conn) == 9
+        assert standby.snapshot_seq == 6 == _value(standby, "engine_snapshot_seq")
+        close_node(leader, seq)
+        standby.become_leader(force=True)
+        # due counts from the leader's snapshot at 6, not from 0: 9 - 6 < 8
+        assert standby.snapshot_seq == 6 and not standby_seq._snapshots.due()
+    finally:
+        close_node(standby, standby_seq)
