@@ -65,10 +65,14 @@ class Snapshots:
         self._running: _Running | None = None
         self._attempt_seq = 0  # seq of the last snapshot attempted
         self._in_progress = 0  # attempts started and not yet written or failed
+        self._closed = False  # shutting down: a killed child is abandoned, not failed
         node.metrics.snapshot_seq.set(node.snapshot_seq)  # the snapshot recovery started from
 
     def close(self) -> None:
-        """Shutdown: SIGKILL a running child (its row would be written by nobody)."""
+        """Shutdown: SIGKILL a running child (its row would be written by nobody). That attempt is
+        abandoned, not failed: a normal shutdown (a blue-green cutover) must not count as a failure
+        (``engine_snapshots_total{outcome="failed"}`` raises the SnapshotFailing alert)."""
+        self._closed = True
         if self.forker is not None:
             self.forker.kill()
 
@@ -156,7 +160,10 @@ class Snapshots:
         written.add_done_callback(answer)
 
     def _failed(self, waiters: _Waiters, exc: BaseException, started: float) -> None:
-        log.error("snapshot failed: %s", exc)
+        if self._closed:
+            log.info("snapshot abandoned at shutdown: %s", exc)
+        else:
+            log.error("snapshot failed: %s", exc)
         self._end(started, None)
         for w in waiters:
             if not w.done():
@@ -174,7 +181,8 @@ class Snapshots:
         metrics = self.node.metrics
         metrics.snapshot_in_progress.set(1 if self._in_progress else 0)
         if written is None:
-            metrics.snapshots["failed"].inc()
+            if not self._closed:
+                metrics.snapshots["failed"].inc()
             return
         metrics.snapshots["written"].inc()
         metrics.snapshot_duration.observe(time.perf_counter() - started)

@@ -147,6 +147,35 @@ def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None
         close_node(node, seq)
 
 
+def test_a_child_killed_at_shutdown_is_abandoned_not_failed(tmp_path: Path) -> None:
+    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
+    seq = Sequencer(node)
+
+    async def body() -> None:
+        await _deposits(seq, 3)
+        failpoints.set(FAILPOINT, "delay(30000)")  # the child stays busy until it is killed
+        request = asyncio.ensure_future(seq.snapshot())
+        for _ in range(2000):
+            if _value(node, "engine_snapshot_in_progress") == 1 and seq._snapshots._running is not None:
+                break
+            await asyncio.sleep(0.005)
+        seq._snapshots.close()  # what Sequencer.close does at shutdown
+        with pytest.raises(ApiError):
+            await asyncio.wait_for(request, 30)
+        for _ in range(2000):
+            if _value(node, "engine_snapshot_in_progress") == 0:
+                break
+            await asyncio.sleep(0.005)
+
+    try:
+        _run(seq, body)
+        assert _value(node, "engine_snapshot_in_progress") == 0
+        assert _value(node, "engine_snapshots_total", outcome="failed") == 0  # no SnapshotFailing alert
+        assert _rows(node) == []
+    finally:
+        close_node(node, seq)
+
+
 def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     node = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
