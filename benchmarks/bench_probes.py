@@ -8,6 +8,7 @@ that fails or exceeds 250 ms counts as a timeout, never stops the probe.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -64,15 +65,20 @@ def pin_process(pid: int, cpu: int) -> None:
             pass  # the thread ended meanwhile
 
 
+_SNAPSHOT_IN_PROGRESS = re.compile(r"^engine_snapshot_in_progress\{[^}]*\} 1(?:\.0)?$", re.MULTILINE)
+
+
 class ScrapeProbe:
     """Scrape /metrics every 250 ms with a 250 ms timeout (as the game day's Prometheus does) in a
     thread while load runs; reports scrape latency and timeouts, and keeps each scrape's start
-    (CLOCK_MONOTONIC) to line stalls up with scrapes."""
+    (CLOCK_MONOTONIC) to line stalls up with scrapes, and the starts of those that saw a snapshot
+    in progress (``engine_snapshot_in_progress`` 1)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.latencies: list[float] = []
         self.starts: list[float] = []
+        self.snapshot_seen: list[float] = []
         self.timeouts = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -85,8 +91,11 @@ class ScrapeProbe:
                 started = time.monotonic()
                 self.starts.append(started)
                 try:
-                    client.get(self.url + "/metrics").raise_for_status()
+                    r = client.get(self.url + "/metrics")
+                    r.raise_for_status()
                     self.latencies.append(time.monotonic() - started)
+                    if _SNAPSHOT_IN_PROGRESS.search(r.text):
+                        self.snapshot_seen.append(started)
                 except httpx.HTTPError:
                     self.timeouts += 1
                 self._stop.wait(max(0.0, 0.25 - (time.monotonic() - started)))

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bench_common import emit, engine_argv, start
 from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch, ScrapeProbe, can_pin, pin_process
-from loadgen_stats import merge, stall_analysis
+from loadgen_stats import merge, outside_windows_p99_ms, snapshot_windows, stall_analysis
 
 LOADGEN = Path(__file__).with_name("loadgen_http.py")
 ACCOUNTS = 200
@@ -199,6 +199,9 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         samples = opened.pop("samples")
         assert isinstance(samples, list)
         opened["stalls"] = stall_analysis(samples, _f(opened, "t0"), probe.starts)
+        windows = snapshot_windows(probe.snapshot_seen, _f(opened, "t0"))
+        opened["snapshot_windows_s"] = windows
+        opened["p99_ms_outside_snapshots"] = outside_windows_p99_ms(samples, windows, after_s=0.5)
     finally:
         proc.terminate()
         proc.wait(20)
@@ -264,6 +267,8 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
          other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"),
          snapshots_during=opened["snapshots_during"], commits=opened["commits"],
+         snapshot_windows_s=opened["snapshot_windows_s"],
+         p99_ms_outside_snapshots=opened["p99_ms_outside_snapshots"],
          snapshot_at_end=opened["snapshot"],
          stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))

@@ -4,7 +4,9 @@
 - ``merge``: results of several generator processes -> one (sums; percentiles from all samples).
 - ``stall_analysis``: do the slowest requests line up with /metrics scrapes, do they come in
   episodes (a snapshot every N commands), and is the p99 much higher at one phase of a period
-  (250 ms scrapes, 500 ms WAL checkpoints, the 1 s clock tick)? Samples are
+  (250 ms scrapes, 500 ms WAL checkpoints, the 1 s clock tick)?
+- ``snapshot_windows`` / ``outside_windows_p99_ms``: the p99 of the requests scheduled away from
+  the engine's snapshots (seen by the scrapes as ``engine_snapshot_in_progress`` 1). Samples are
   ``(scheduled offset s, latency s)``; scrape starts are CLOCK_MONOTONIC seconds, like ``t0``.
 """
 
@@ -129,3 +131,26 @@ def folded_p99_ratio(samples: list[list[float]], period: float, bins: int = 10) 
         return None
     middle = statistics.median(p99s)
     return round(p99s[-1] / middle, 2) if middle > 0 else None
+
+
+def snapshot_windows(seen: Sequence[float], t0: float, period: float = 0.25) -> list[tuple[float, float]]:
+    """Scrape starts (CLOCK_MONOTONIC) that saw a snapshot in progress -> windows (offsets from
+    ``t0``): consecutive scrapes merged, widened by one scrape period on each side (the snapshot
+    began after the scrape before and ended before the scrape after)."""
+    windows: list[tuple[float, float]] = []
+    for at in sorted(t - t0 for t in seen):
+        if windows and at - windows[-1][1] <= 2 * period:
+            windows[-1] = (windows[-1][0], at + period)
+        else:
+            windows.append((at - period, at + period))
+    return [(round(a, 3), round(b, 3)) for a, b in windows]
+
+
+def outside_windows_p99_ms(samples: Sequence[Sequence[float]], windows: Sequence[tuple[float, float]],
+                           after_s: float = 0.0) -> float | None:
+    """p99 (ms) of the samples scheduled outside every window (each extended by ``after_s``: the
+    backlog a stall leaves drains after it); None when fewer than 100 remain."""
+    kept = [lat for at, lat in samples if not any(a <= at <= b + after_s for a, b in windows)]
+    if len(kept) < 100:
+        return None
+    return percentiles_ms(kept)["p99_ms"]

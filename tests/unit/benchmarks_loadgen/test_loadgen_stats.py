@@ -68,3 +68,18 @@ def test_merge_sums_counters_and_recomputes_percentiles_from_all_samples() -> No
     assert abs(m["loadgen_cpu_share"] - 0.3) < 1e-9
     assert m["dispatch_lag_p99_ms"] == 4.0
     assert m["max_ms"] == 100.0 and m["p50_ms"] == 3.0
+
+
+def test_snapshot_windows_merge_consecutive_scrapes_and_widen_by_a_period() -> None:
+    seen = [T0 + 2.0, T0 + 2.25, T0 + 2.5, T0 + 7.0]
+    assert stats.snapshot_windows(seen, T0) == [(1.75, 2.75), (6.75, 7.25)]
+    assert stats.snapshot_windows([], T0) == []
+
+
+def test_p99_outside_snapshot_windows_leaves_the_stall_out() -> None:
+    stalled = samples([2.0 + i * 0.004 for i in range(100)])  # 100 slow requests during a snapshot
+    windows = stats.snapshot_windows([T0 + 2.0, T0 + 2.25], T0)
+    assert stats.percentiles_ms([lat for _, lat in stalled])["p99_ms"] >= 200
+    assert stats.outside_windows_p99_ms(stalled, windows) < 4
+    assert stats.outside_windows_p99_ms(stalled, []) >= 200  # no window: the same p99 as all
+    assert stats.outside_windows_p99_ms(stalled[:50], windows) is None  # too few samples left

@@ -4,6 +4,8 @@ one, its failures reach the parent, and it drops the inherited leader lock and s
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import socket
 import stat
@@ -192,3 +194,12 @@ def test_child_of_a_pinned_engine_leaves_its_cpus(engine: Engine, tmp_path: Path
                 await fut
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("odd", ["ascii", "caf\u00e9", "del\x7f", "ctl\x01", 2**70])
+def test_hash_of_a_dump_is_the_json_dumps_definition_for_any_value(odd: object) -> None:
+    """The orjson fast path gives way to json.dumps where their bytes could differ."""
+    dump = {"accounts": {"a": {"fills": [1], "note": odd, "wallet": 5}}, "seq": 3, "z": [odd, {"k": odd}]}
+    history_free = {"accounts": {"a": {"note": odd, "wallet": 5}}, "seq": 3, "z": [odd, {"k": odd}]}
+    want = hashlib.sha256(json.dumps(history_free, separators=(",", ":")).encode()).hexdigest()
+    assert state_hash_of_dump(dump) == want
