@@ -20,13 +20,29 @@ def canonical_json(obj: Any) -> str:
     characters the same way); anything else (non-ASCII or DEL, which ``ensure_ascii`` escapes as
     ``\\uXXXX``, integers beyond 64 bits, which orjson refuses) takes the ``json.dumps`` path.
     """
-    try:
-        raw = orjson.dumps(obj, option=_SORTED)
-    except TypeError:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    if raw.isascii() and b"\x7f" not in raw:
+    raw = _orjson_if_same(obj, _SORTED)
+    if raw is not None:
         return raw.decode("ascii")
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def compact_json_bytes(obj: Any) -> bytes:
+    """``json.dumps(obj, separators=(",", ":")).encode()`` (dict order kept, ASCII only), through
+    orjson whenever its bytes are the same (about 3x faster on a whole engine dump)."""
+    raw = _orjson_if_same(obj, 0)
+    if raw is not None:
+        return raw
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _orjson_if_same(obj: Any, option: int) -> bytes | None:
+    """orjson's output when it equals ``json.dumps``' (printable ASCII: no escapes that differ);
+    None for anything else (non-ASCII or DEL, or an integer beyond 64 bits, which orjson refuses)."""
+    try:
+        raw = orjson.dumps(obj, option=option)
+    except TypeError:
+        return None
+    return raw if raw.isascii() and b"\x7f" not in raw else None
 
 
 def crc32_text(text: str) -> int:

@@ -1,8 +1,10 @@
-"""A leader ``Node`` on a real journal for sequencer tests, and its teardown (shared by the
-sequencer pipeline, merge and snapshot-metrics tests)."""
+"""A leader ``Node`` on a real journal for sequencer tests, its teardown, and bounded polling
+(shared by the sequencer pipeline, merge and snapshot-metrics tests)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +30,12 @@ def close_node(node: Node, seq: Sequencer) -> None:
     node.leader_lock.close()
     node.read_conn.close()
     node.journal.close()
+
+
+async def until(what: Callable[[], bool], why: str) -> None:
+    """Poll ``what`` every 5 ms for at most 10 s (readiness by polling, never a fixed sleep)."""
+    for _ in range(2000):
+        if what():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"timed out waiting for {why}")

@@ -21,7 +21,7 @@ from target_engine.journal import reader
 from target_engine.service.node import Node
 from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
-from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, until
 
 
 @pytest.fixture(autouse=True)
@@ -39,14 +39,6 @@ def _commits(node: Node) -> tuple[float, float]:
     labels = {"color": node.opts.color}
     return (get("engine_journal_batch_size_count", labels) or 0.0,
             get("engine_journal_batch_size_sum", labels) or 0.0)
-
-
-async def _until(what: Callable[[], bool], why: str) -> None:
-    for _ in range(2000):
-        if what():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"timed out waiting for {why}")
 
 
 def _deposit(seq: Sequencer, i: int) -> asyncio.Future[Any]:
@@ -72,9 +64,9 @@ def test_arrivals_during_a_commit_are_merged_into_one_following_commit(tmp_path:
     async def body() -> None:
         failpoints.set("journal.append", "delay(300)")  # commit 1 stays in flight
         first = _deposit(seq, 0)
-        await _until(lambda: node.applied_seq == 1, "the first command applied")
+        await until(lambda: node.applied_seq == 1, "the first command applied")
         early = [_deposit(seq, i) for i in range(1, 4)]  # applied while commit 1 runs
-        await _until(lambda: node.applied_seq == 4, "the early arrivals applied during the commit")
+        await until(lambda: node.applied_seq == 4, "the early arrivals applied during the commit")
         late = [_deposit(seq, i) for i in range(4, 9)]  # queued: topped up after commit 1
         failpoints.clear("journal.append")
         await asyncio.wait_for(asyncio.gather(first, *early, *late), 10)
@@ -95,7 +87,7 @@ def test_merging_stops_at_the_merge_limit(tmp_path: Path) -> None:
     async def body() -> None:
         failpoints.set("journal.append", "delay(300)")
         first = _deposit(seq, 0)
-        await _until(lambda: node.applied_seq == 1, "the first command applied")
+        await until(lambda: node.applied_seq == 1, "the first command applied")
         rest = [_deposit(seq, i) for i in range(1, 21)]
         failpoints.clear("journal.append")
         await asyncio.wait_for(asyncio.gather(first, *rest), 10)
@@ -119,9 +111,9 @@ def test_commit_interval_holds_the_following_commit_to_gather_more(tmp_path: Pat
         failpoints.set("journal.append", "delay(50)")
         first = _deposit(seq, 0)  # an idle engine commits at once (no interval to wait for)
         started.append(time.monotonic())
-        await _until(lambda: node.applied_seq == 1, "the first command applied")
+        await until(lambda: node.applied_seq == 1, "the first command applied")
         second = _deposit(seq, 1)  # during commit 1: becomes the following batch
-        await _until(lambda: node.journal_seq == 1, "commit 1 done")
+        await until(lambda: node.journal_seq == 1, "commit 1 done")
         failpoints.clear("journal.append")
         third = _deposit(seq, 2)  # after commit 1, inside the interval: joins the second commit
         await asyncio.wait_for(asyncio.gather(first, second, third), 10)
@@ -142,11 +134,11 @@ def test_commit_interval_zero_commits_the_following_batch_at_once(tmp_path: Path
     async def body() -> None:
         failpoints.set("journal.append", "delay(50)")
         first = _deposit(seq, 0)
-        await _until(lambda: node.applied_seq == 1, "the first command applied")
+        await until(lambda: node.applied_seq == 1, "the first command applied")
         second = _deposit(seq, 1)
-        await _until(lambda: node.applied_seq == 2, "the second command applied during commit 1")
+        await until(lambda: node.applied_seq == 2, "the second command applied during commit 1")
         failpoints.clear("journal.append")
-        await _until(lambda: node.journal_seq == 2, "commit 2 done")
+        await until(lambda: node.journal_seq == 2, "commit 2 done")
         third = _deposit(seq, 2)  # nothing in flight any more: a commit of its own
         await asyncio.wait_for(asyncio.gather(first, second, third), 10)
 

@@ -20,7 +20,7 @@ from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotM
 from target_engine.service.recovery import service_config
 from target_engine.service.sequencer import Sequencer
 from target_engine.service.snapshotter import FAILPOINT
-from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, until
 
 
 @pytest.fixture(autouse=True)
@@ -155,17 +155,11 @@ def test_a_child_killed_at_shutdown_is_abandoned_not_failed(tmp_path: Path) -> N
         await _deposits(seq, 3)
         failpoints.set(FAILPOINT, "delay(30000)")  # the child stays busy until it is killed
         request = asyncio.ensure_future(seq.snapshot())
-        for _ in range(2000):
-            if _value(node, "engine_snapshot_in_progress") == 1 and seq._snapshots._running is not None:
-                break
-            await asyncio.sleep(0.005)
+        await until(lambda: seq._snapshots._running is not None, "the snapshot child running")
         seq._snapshots.close()  # what Sequencer.close does at shutdown
         with pytest.raises(ApiError):
             await asyncio.wait_for(request, 30)
-        for _ in range(2000):
-            if _value(node, "engine_snapshot_in_progress") == 0:
-                break
-            await asyncio.sleep(0.005)
+        await until(lambda: _value(node, "engine_snapshot_in_progress") == 0, "the attempt ended")
 
     try:
         _run(seq, body)
