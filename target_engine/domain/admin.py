@@ -3,6 +3,8 @@ margin, trading mode, insurance-fund injection."""
 
 from __future__ import annotations
 
+from mypy_extensions import trait
+
 from .commands import (
     AdjustIsolatedMargin,
     Deposit,
@@ -34,6 +36,7 @@ def rejected(cmd: object, account: str | None, code: RejectCode, reason: str) ->
     return [OrderRejected(type(cmd).__name__, account, None, code.value, reason)]
 
 
+@trait
 class AdminMixin(LedgerMixin):
     def deposit(self, cmd: Deposit) -> list[Event]:
         if cmd.asset not in self.net_deposits:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mypy_extensions import trait
+
 from .enums import TradingMode
 from .events import Event, FundingPaid, FundingSettled
 from .instruments import Instrument
@@ -36,6 +38,7 @@ def funding_rate(inst: Instrument, samples: list[int]) -> tuple[int, bool]:
     return max(-cap, min(cap, rate)), capped
 
 
+@trait
 class FundingMixin(LedgerMixin):
     def init_funding(self, ts_ms: int) -> None:
         for symbol, market in self.markets.items():

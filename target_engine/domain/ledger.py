@@ -7,6 +7,8 @@ margin are re-evaluated after the command).
 
 from __future__ import annotations
 
+from mypy_extensions import trait
+
 from .enums import DeficitPolicy, MarginType
 from .events import BadDebt, Event, InsuranceFundChanged, PositionChanged, SocializedLoss, WalletChanged
 from .fastinit import fast_constructor
@@ -18,6 +20,7 @@ _position_changed = fast_constructor(PositionChanged)
 _wallet_changed = fast_constructor(WalletChanged)
 
 
+@trait
 class LedgerMixin(EngineState):
     def position(self, account: Account, symbol: str) -> Position:
         pos = account.positions.get(symbol)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from mypy_extensions import trait
+
 from .book import Order
 from .commands import Liquidate
 from .enums import DeficitPolicy, MarginType, Side
@@ -35,6 +37,7 @@ CROSS = MarginType.CROSS
 MAX_LIQUIDATION_STEPS = 64
 
 
+@trait
 class LiquidationMixin(TradingMixin, MarketsMixin):
     liq_index: LiquidationIndex
 

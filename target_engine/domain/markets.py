@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mypy_extensions import trait
+
 from .commands import IndexTick
 from .enums import MarkMethod, Side
 from .errors import RejectCode
@@ -14,6 +16,7 @@ def median3(a: int, b: int, c: int) -> int:
     return sorted((a, b, c))[1]
 
 
+@trait
 class MarketsMixin(EngineState):
     def index_tick(self, cmd: IndexTick) -> list[Event]:
         market = self.markets.get(cmd.symbol)

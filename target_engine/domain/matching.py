@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mypy_extensions import trait
+
 from .book import Level, Order, OrderBook
 from .enums import Side
 from .events import Event, Fill, OrderCanceled, OrderFilled
@@ -15,6 +17,7 @@ _order_filled = fast_constructor(OrderFilled)
 _order_canceled = fast_constructor(OrderCanceled)
 
 
+@trait
 class MatchingMixin(LedgerMixin):
     def rest(self, account: Account, order: Order) -> None:
         assert order.price is not None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mypy_extensions import trait
+
 from .book import Order
 from .enums import MarginType, Side
 from .events import event_to_dict
@@ -46,6 +48,7 @@ def order_view(order: Order) -> dict[str, Any]:
     }
 
 
+@trait
 class QueryMixin(MarketsMixin):
     def order(self, account: str, client_order_id: str) -> dict[str, Any] | None:
         acct = self.accounts.get(account)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mypy_extensions import trait
+
 from .book import Order
 from .commands import CancelOrder, PlaceOrder
 from .enums import OrderType, Side, TimeInForce, TradingMode
@@ -44,6 +46,7 @@ def reject(cmd: PlaceOrder | CancelOrder, code: RejectCode, reason: str) -> list
     return [_order_rejected(type(cmd).__name__, cmd.account, cmd.client_order_id, code.value, reason)]
 
 
+@trait
 class TradingMixin(MatchingMixin):
     def band(self, inst: Instrument) -> tuple[int, int] | None:
         """(low, high) allowed prices around the mark, on the tick; None before the first index tick."""

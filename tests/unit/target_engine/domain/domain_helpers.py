@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from types import ModuleType
 from typing import Any
 
 from target_engine.config.loader import load_config_dict
@@ -20,6 +22,7 @@ from target_engine.domain import (
 )
 from target_engine.domain.events import Event
 from target_engine.domain.units import MONEY_DECIMALS, PRICE_DECIMALS, QTY_DECIMALS, parse_decimal
+from target_engine.native import DOMAIN_DIR
 
 RAW_CONFIG = load_config_dict()
 
@@ -113,3 +116,20 @@ def conservation_gap(engine: Engine) -> dict[str, int]:
         lhs = t["wallets"] + t["isolated"] - t["cost_basis"] + t["insurance"] + t["fees"] - t["bad_debt"]
         gaps[asset] = lhs - t["net_deposits"]
     return gaps
+
+
+def source_annotations(module: ModuleType) -> dict[str, dict[str, str]]:
+    """Each class's annotated fields in ``module``, as written in its ``.py`` source. The
+    mypyc-compiled domain keeps no annotation text (``int | None`` becomes ``type``), so tests that
+    need the declared types read them here, the same under both builds."""
+    source = DOMAIN_DIR / (module.__name__.rpartition(".")[2] + ".py")  # __file__ may be the extension
+    tree = ast.parse(source.read_text())
+    return {
+        node.name: {
+            stmt.target.id: ast.unparse(stmt.annotation)
+            for stmt in node.body
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        }
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }

@@ -13,13 +13,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from target_engine.domain import MarginType, OrderType, Side, TimeInForce, TradingMode
+from target_engine.domain import MarginType, OrderType, Side, TimeInForce, TradingMode, commands, events
 from target_engine.domain.commands import COMMAND_TYPES, command_to_dict
 from target_engine.domain.events import EVENT_TYPES, event_to_dict
 from target_engine.journal import canonical_json
 from target_engine.journal.records import command_crc, event_crc
 from target_engine.journal.store import COMMAND_COLS, EVENT_COLS
 from target_engine.service.batch import Applied, record_json
+from tests.unit.target_engine.domain.domain_helpers import source_annotations
 
 ints = st.integers(min_value=-(2**70), max_value=2**70) | st.integers(min_value=-5, max_value=5)
 text = st.text(max_size=12) | st.sampled_from(["\x7f", "\u00e9", "\u2028", "\U0001f600", '"\\/', "BTCUSDT"])
@@ -37,9 +38,14 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+# From the sources, not ``f.type``: the compiled domain keeps no annotation text.
+SOURCE_ANNOTATIONS = source_annotations(commands) | source_annotations(events)
+
+
 def instances(classes: list[type[Any]]) -> st.SearchStrategy[Any]:
     def build(cls: type[Any]) -> st.SearchStrategy[Any]:
-        kwargs = {f.name: FIELD_VALUES[str(f.type)] for f in dataclasses.fields(cls)}
+        declared = SOURCE_ANNOTATIONS[cls.__name__]
+        kwargs = {f.name: FIELD_VALUES[declared[f.name]] for f in dataclasses.fields(cls)}
         return st.builds(cls, **kwargs)
 
     return st.one_of(*[build(cls) for cls in classes])
