@@ -15,6 +15,7 @@ from typing import Any
 
 from .enums import MarginType, OrderType, Side, TimeInForce, TradingMode
 from .errors import DomainError, RejectCode
+from .fastinit import new_instance
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,17 +186,19 @@ _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {
 # Per command class: a getter of all fields and each field's slot setter (declaration order; seq
 # and ts_ms are the last two fields of every command). ``with_sequence`` copies through them: the
 # same object ``cls(**fields)`` builds, without the keyword dict and the generated ``__init__``.
-_COPIERS: dict[type[Any], tuple[Any, tuple[Any, ...], Any, Any]] = {}
+_COPIERS: dict[type[Any], tuple[Any, tuple[Any, ...], Any, Any, Any]] = {}
 
 
-def _copier(cls: type[Any]) -> tuple[Any, tuple[Any, ...], Any, Any] | None:
+def _copier(cls: type[Any]) -> tuple[Any, tuple[Any, ...], Any, Any, Any] | None:
     names = _FIELD_NAMES.get(cls)
-    if names is None or len(names) < 3 or names[-2:] != ("seq", "ts_ms") or not hasattr(cls, "__slots__"):
+    if names is None or len(names) < 3 or names[-2:] != ("seq", "ts_ms"):
+        return None
+    if not all(hasattr(cls.__dict__.get(name), "__set__") for name in names):
         return None
     head = names[:-2]
     getter = attrgetter(*head) if len(head) > 1 else (lambda obj: (getattr(obj, head[0]),))
-    found = _COPIERS[cls] = (getter, tuple(getattr(cls, name).__set__ for name in head),
-                             cls.seq.__set__, cls.ts_ms.__set__)
+    found = _COPIERS[cls] = (getter, tuple(cls.__dict__[name].__set__ for name in head),
+                             cls.__dict__["seq"].__set__, cls.__dict__["ts_ms"].__set__, new_instance(cls))
     return found
 
 
@@ -205,8 +208,8 @@ def with_sequence(cmd: Command, seq: int, ts_ms: int) -> Command:
     copier = _COPIERS.get(cls) or _copier(cls)
     if copier is None:
         return dataclasses.replace(cmd, seq=seq, ts_ms=ts_ms)
-    getter, setters, set_seq, set_ts = copier
-    stamped: Command = object.__new__(cls)
+    getter, setters, set_seq, set_ts, new = copier
+    stamped: Command = new(cls)
     for setter, value in zip(setters, getter(cmd), strict=True):
         setter(stamped, value)
     set_seq(stamped, seq)
