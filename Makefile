@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv system-deps docker lint typecheck imports check test test-fast gameday demo bench clean
+.PHONY: help venv native system-deps docker lint typecheck imports check test test-fast gameday demo bench clean
 
 help:
 	@echo "make gameday   install everything, then run a game day end to end"
 	@echo "make test      install everything, then run ruff, mypy, import-linter and pytest"
 	@echo "make bench     print the benchmark figures (JSON lines)"
+	@echo "make native    compile the domain core with mypyc (NATIVE=0: remove it, run pure Python)"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +21,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# The domain core compiled with mypyc (scripts/build_native.py, ~40 s, only when a compiled source
+# changed). NATIVE=0 removes the build and runs the pure-Python domain. `make test` needs the build
+# (CI measures and tests what runs); `make gameday` falls back to pure Python when it cannot build.
+NATIVE ?= 1
+native: venv
+	@if [ "$(NATIVE)" = 0 ]; then $(BIN)/python scripts/build_native.py --clean; \
+	else $(BIN)/python scripts/build_native.py --check >/dev/null || $(BIN)/python scripts/build_native.py; fi
 
 system-deps:
 	@scripts/install-system-deps.sh
@@ -42,7 +51,7 @@ check: lint typecheck imports
 # days spread over PYTEST_WORKERS xdist workers (groups in tests/conftest.py), then the e2e game days
 # one at a time (their MTTD and steady-state checks need the cores to themselves). With PYTEST_ARGS
 # narrowing the selection, one half selecting nothing (pytest exit 5) is not a failure.
-test: system-deps venv check docker
+test: system-deps venv native check docker
 	@rc1=0; rc2=0; \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not e2e" $(PYTEST_ARGS) || rc1=$$?; \
 	$(BIN)/python -m pytest -m e2e $(PYTEST_ARGS) || rc2=$$?; \
@@ -59,10 +68,12 @@ demo: venv
 	$(BIN)/margin-engine demo
 
 gameday: system-deps venv
+	@$(MAKE) --no-print-directory native || echo "make gameday: no compiled domain, running the pure-Python one"
 	$(BIN)/gameday run scenarios/binance-um-2025.yaml
 
 bench: venv
 	@for f in benchmarks/*.py; do echo "# $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
+	[ ! -x $(BIN)/python ] || $(BIN)/python scripts/build_native.py --clean
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -9,14 +9,18 @@ import sys
 from pathlib import Path
 
 
-def emit(figure: str, value: float, unit: str, target: float | None, **extra: object) -> None:
-    """Print one figure as a JSON line, with the 1-minute load average (the machine is shared)."""
+def emit(figure: str, value: float, unit: str, target: float | None = None, **extra: object) -> None:
+    """Print one figure as a JSON line, with the 1-minute load average (the machine is shared) and
+    the build of the domain core the engine runs (``mypyc`` or ``python``, see target_engine.native)."""
+    from target_engine.native import DOMAIN_BUILD
+
     row = {
         "figure": figure,
         "value": round(value, 3),
         "unit": unit,
         "target": target,
         **extra,
+        "domain_build": DOMAIN_BUILD,
         "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(row), flush=True)

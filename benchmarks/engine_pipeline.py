@@ -43,17 +43,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from bench_common import emit
 from pipeline_sequencer import ACCOUNTS, bodies
 
 ROOT = Path(__file__).resolve().parent.parent
 SEQUENCER_RUN = Path(__file__).with_name("pipeline_sequencer.py")
 BASELINE_REF = "2d89494"  # the tree before the pipeline work (pre-change code path)
-
-
-def emit(figure: str, value: float, unit: str, target: float | None = None, **extra: Any) -> None:
-    row = {"figure": figure, "value": round(value, 3), "unit": unit, "target": target, **extra,
-           "loadavg_1m": round(os.getloadavg()[0], 2)}
-    print(json.dumps(row), flush=True)
 
 
 def setup_engine() -> Any:

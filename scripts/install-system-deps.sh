@@ -2,7 +2,8 @@
 # Installs the Debian packages the harness and its tests use, only those that are missing.
 # prometheus: the real server and promtool · docker.io: container faults · busybox-static: a local
 # test image with no registry · docker-compose: validates docker-compose.yml offline ·
-# prometheus-pushgateway: where finished runs publish their verdicts (PUSHGATEWAY_URL).
+# prometheus-pushgateway: where finished runs publish their verdicts (PUSHGATEWAY_URL) ·
+# gcc, python3-dev: compile the domain core with mypyc (make native).
 set -euo pipefail
 declare -A need=(
   [prometheus]=prometheus
@@ -11,11 +12,14 @@ declare -A need=(
   [busybox]=busybox-static
   [docker-compose]=docker-compose
   [prometheus-pushgateway]=prometheus-pushgateway
+  [gcc]=gcc
 )
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/bin/$cmd" ] || missing+=("${need[$cmd]}")
 done
+python3 -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || missing+=(python3-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" -ne 0 ]; then
