@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import random
 import time
+
+from bench_common import emit
 
 from target_engine.config.loader import load_engine_config
 from target_engine.domain import (
@@ -36,13 +37,6 @@ from target_engine.domain import (
 PRICE = 10_000  # price scale
 QTY = 1_000_000  # qty scale
 MONEY = 10**10
-
-
-def emit(figure: str, value: float, unit: str, target: float | None, **extra: object) -> None:
-    print(
-        json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, "target": target, **extra}),
-        flush=True,
-    )
 
 
 def mixed_commands(n: int, accounts: int, seed: int) -> list[Command]:
