@@ -2,8 +2,8 @@
 
 The domain (``target_engine/domain``) is strictly typed pure Python; mypyc turns its modules into C
 extensions that Python imports in place of the ``.py`` files, about 2x faster per command (replay
-apply 7.9 -> 3.3 us). Same source, same semantics: ``tests/integration/test_native_domain.py`` replays
-one journal under both builds and compares state hashes.
+apply 7.9 -> 3.7 us). Same source, same semantics: ``tests/integration/engine/test_engine_native_domain.py``
+runs seeded sessions that liquidate and settle funding under both builds and compares every event.
 
 The extensions are written next to the sources (``*.so``, ignored by git) with a manifest,
 ``_native.json``, holding each compiled source's SHA-256. ``target_engine.native`` imports the

@@ -56,7 +56,10 @@ def stale_reason(domain_dir: Path = DOMAIN_DIR) -> str | None:
     changed = sorted(name for name in current.keys() | hashes.keys() if current.get(name) != hashes.get(name))
     if changed:
         return f"{', '.join(changed)} changed since the build (make native)"
-    if any(not (domain_dir / (Path(name).stem + suffix)).exists() for name in current):
+    # one extension per compiled module, plus the group's shared library (``<group>__mypyc``)
+    shared = str(manifest.get("group", "")).rpartition(".")[2] + "__mypyc"
+    stems = [Path(name).stem for name in current] + [shared]
+    if any(not (domain_dir / (stem + suffix)).exists() for stem in stems):
         return "extension files missing (make native)"
     return None
 

@@ -268,7 +268,7 @@ def command_from_dict(data: dict[str, Any]) -> Command:
 # Each plain field's type, as annotated above. Spelled out rather than read from the dataclass fields:
 # the mypyc-compiled build keeps no annotation text (``int | None`` becomes ``type``), and both
 # builds must refuse the same values. Enum fields are converted (and checked) by ``_ENUM_FIELDS``;
-# tests/unit/target_engine/domain/test_commands_field_types.py holds this table to the annotations.
+# tests/unit/target_engine/domain/test_domain_field_types.py holds this table to the annotations.
 _FIELD_TYPE_BY_NAME: dict[str, str] = {
     "account": "str", "amount": "int", "asset": "str", "client_order_id": "str", "leverage": "int",
     "post_only": "bool", "price": "int", "qty": "int", "reason": "str", "reduce_only": "bool",

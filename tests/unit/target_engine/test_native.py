@@ -19,14 +19,15 @@ def domain(tmp_path: Path) -> Path:
     """A fake domain folder built as build_native.py leaves it."""
     for name in ("engine.py", "book.py", "__init__.py", "fastinit.py"):
         (tmp_path / name).write_text(f"# {name}\n")
-    for stem in ("engine", "book"):
+    for stem in ("engine", "book", "_native__mypyc"):
         (tmp_path / f"{stem}{SUFFIX}").write_bytes(b"\x7fELF")
     write_manifest(tmp_path, source_hashes(tmp_path))
     return tmp_path
 
 
 def write_manifest(domain: Path, sources: dict[str, str], suffix: str = SUFFIX) -> None:
-    (domain / "_native.json").write_text(json.dumps({"ext_suffix": suffix, "sources": sources}))
+    manifest = {"ext_suffix": suffix, "group": "target_engine.domain._native", "sources": sources}
+    (domain / "_native.json").write_text(json.dumps(manifest))
 
 
 def test_current_build_is_used(domain: Path) -> None:
@@ -59,8 +60,9 @@ def test_other_interpreter(domain: Path) -> None:
     assert "built for .cpython-399" in (stale_reason(domain) or "")
 
 
-def test_missing_extension(domain: Path) -> None:
-    (domain / f"book{SUFFIX}").unlink()
+@pytest.mark.parametrize("stem", ["book", "_native__mypyc"])
+def test_missing_extension(domain: Path, stem: str) -> None:
+    (domain / f"{stem}{SUFFIX}").unlink()
     assert stale_reason(domain) == "extension files missing (make native)"
 
 
