@@ -1,10 +1,11 @@
-"""A leader ``Node`` on a real journal for sequencer tests, its teardown, and bounded polling
-(shared by the sequencer pipeline, merge and snapshot-metrics tests)."""
+"""A leader ``Node`` on a real journal for sequencer tests (``leading``: with its ``Sequencer``), its
+teardown, and bounded polling (shared by the sequencer pipeline, merge and snapshot-metrics tests)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,17 @@ def leader_node(path: Path, **opts: Any) -> Node:
     node = Node(ServiceOptions(role=RoleRequest.LEADER, **opts), config, journal)
     node.become_leader()
     return node
+
+
+@contextmanager
+def leading(path: Path, **opts: Any) -> Iterator[tuple[Node, Sequencer]]:
+    """``leader_node`` and its ``Sequencer``, closed on the way out."""
+    node = leader_node(path, **opts)
+    seq = Sequencer(node)
+    try:
+        yield node, seq
+    finally:
+        close_node(node, seq)
 
 
 def close_node(node: Node, seq: Sequencer) -> None:

@@ -21,7 +21,7 @@ from target_engine.journal import reader
 from target_engine.service.node import Node
 from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
-from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, until
+from tests.unit.target_engine.service.sequencer_support import leading, until
 
 
 @pytest.fixture(autouse=True)
@@ -58,92 +58,77 @@ def _run(node: Node, seq: Sequencer, body: Callable[[], Awaitable[None]]) -> Non
 
 
 def test_arrivals_during_a_commit_are_merged_into_one_following_commit(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite")
-    seq = Sequencer(node)
+    with leading(tmp_path / "j.sqlite") as (node, seq):
 
-    async def body() -> None:
-        failpoints.set("journal.append", "delay(300)")  # commit 1 stays in flight
-        first = _deposit(seq, 0)
-        await until(lambda: node.applied_seq == 1, "the first command applied")
-        early = [_deposit(seq, i) for i in range(1, 4)]  # applied while commit 1 runs
-        await until(lambda: node.applied_seq == 4, "the early arrivals applied during the commit")
-        late = [_deposit(seq, i) for i in range(4, 9)]  # queued: topped up after commit 1
-        failpoints.clear("journal.append")
-        await asyncio.wait_for(asyncio.gather(first, *early, *late), 10)
+        async def body() -> None:
+            failpoints.set("journal.append", "delay(300)")  # commit 1 stays in flight
+            first = _deposit(seq, 0)
+            await until(lambda: node.applied_seq == 1, "the first command applied")
+            early = [_deposit(seq, i) for i in range(1, 4)]  # applied while commit 1 runs
+            await until(lambda: node.applied_seq == 4, "the early arrivals applied during the commit")
+            late = [_deposit(seq, i) for i in range(4, 9)]  # queued: topped up after commit 1
+            failpoints.clear("journal.append")
+            await asyncio.wait_for(asyncio.gather(first, *early, *late), 10)
 
-    try:
         _run(node, seq, body)
         assert _commits(node) == (2.0, 9.0)  # [1] then [3 early + 5 late]
         assert reader.last_seq(node.journal.conn) == 9
         assert recover(node.read_conn, node.config).engine.state_hash() == node.engine.state_hash()
-    finally:
-        close_node(node, seq)
 
 
 def test_merging_stops_at_the_merge_limit(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite", max_batch=2)  # merge limit 4 * 2 = 8 commands per commit
-    seq = Sequencer(node)
+    # merge limit 4 * 2 = 8 commands per commit
+    with leading(tmp_path / "j.sqlite", max_batch=2) as (node, seq):
 
-    async def body() -> None:
-        failpoints.set("journal.append", "delay(300)")
-        first = _deposit(seq, 0)
-        await until(lambda: node.applied_seq == 1, "the first command applied")
-        rest = [_deposit(seq, i) for i in range(1, 21)]
-        failpoints.clear("journal.append")
-        await asyncio.wait_for(asyncio.gather(first, *rest), 10)
+        async def body() -> None:
+            failpoints.set("journal.append", "delay(300)")
+            first = _deposit(seq, 0)
+            await until(lambda: node.applied_seq == 1, "the first command applied")
+            rest = [_deposit(seq, i) for i in range(1, 21)]
+            failpoints.clear("journal.append")
+            await asyncio.wait_for(asyncio.gather(first, *rest), 10)
 
-    try:
         _run(node, seq, body)
         commits, commands = _commits(node)
         assert commands == 21.0
         assert commits >= 1 + 20 / 8  # no commit holds more than the merge limit
         assert seq.merge_limit == 8
-    finally:
-        close_node(node, seq)
 
 
 def test_commit_interval_holds_the_following_commit_to_gather_more(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite", commit_interval_ms=400.0)
-    seq = Sequencer(node)
-    started: list[float] = []
+    with leading(tmp_path / "j.sqlite", commit_interval_ms=400.0) as (node, seq):
+        started: list[float] = []
 
-    async def body() -> None:
-        failpoints.set("journal.append", "delay(50)")
-        first = _deposit(seq, 0)  # an idle engine commits at once (no interval to wait for)
-        started.append(time.monotonic())
-        await until(lambda: node.applied_seq == 1, "the first command applied")
-        second = _deposit(seq, 1)  # during commit 1: becomes the following batch
-        await until(lambda: node.journal_seq == 1, "commit 1 done")
-        failpoints.clear("journal.append")
-        third = _deposit(seq, 2)  # after commit 1, inside the interval: joins the second commit
-        await asyncio.wait_for(asyncio.gather(first, second, third), 10)
-        started.append(time.monotonic())
+        async def body() -> None:
+            failpoints.set("journal.append", "delay(50)")
+            first = _deposit(seq, 0)  # an idle engine commits at once (no interval to wait for)
+            started.append(time.monotonic())
+            await until(lambda: node.applied_seq == 1, "the first command applied")
+            second = _deposit(seq, 1)  # during commit 1: becomes the following batch
+            await until(lambda: node.journal_seq == 1, "commit 1 done")
+            failpoints.clear("journal.append")
+            third = _deposit(seq, 2)  # after commit 1, inside the interval: joins the second commit
+            await asyncio.wait_for(asyncio.gather(first, second, third), 10)
+            started.append(time.monotonic())
 
-    try:
         _run(node, seq, body)
         assert _commits(node) == (2.0, 3.0)
         assert started[1] - started[0] >= 0.4  # the second commit waited out the interval
-    finally:
-        close_node(node, seq)
 
 
 def test_commit_interval_zero_commits_the_following_batch_at_once(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite")
-    seq = Sequencer(node)
+    with leading(tmp_path / "j.sqlite") as (node, seq):
 
-    async def body() -> None:
-        failpoints.set("journal.append", "delay(50)")
-        first = _deposit(seq, 0)
-        await until(lambda: node.applied_seq == 1, "the first command applied")
-        second = _deposit(seq, 1)
-        await until(lambda: node.applied_seq == 2, "the second command applied during commit 1")
-        failpoints.clear("journal.append")
-        await until(lambda: node.journal_seq == 2, "commit 2 done")
-        third = _deposit(seq, 2)  # nothing in flight any more: a commit of its own
-        await asyncio.wait_for(asyncio.gather(first, second, third), 10)
+        async def body() -> None:
+            failpoints.set("journal.append", "delay(50)")
+            first = _deposit(seq, 0)
+            await until(lambda: node.applied_seq == 1, "the first command applied")
+            second = _deposit(seq, 1)
+            await until(lambda: node.applied_seq == 2, "the second command applied during commit 1")
+            failpoints.clear("journal.append")
+            await until(lambda: node.journal_seq == 2, "commit 2 done")
+            third = _deposit(seq, 2)  # nothing in flight any more: a commit of its own
+            await asyncio.wait_for(asyncio.gather(first, second, third), 10)
 
-    try:
         _run(node, seq, body)
         assert _commits(node) == (3.0, 3.0)
-    finally:
-        close_node(node, seq)

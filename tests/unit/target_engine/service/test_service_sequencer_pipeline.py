@@ -17,7 +17,7 @@ from target_engine.service.errors import ApiError
 from target_engine.service.options import SnapshotMode
 from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
-from tests.unit.target_engine.service.sequencer_support import close_node, leader_node
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, leading
 
 
 async def _child_finished(seq: Sequencer) -> None:
@@ -33,24 +33,22 @@ async def _child_finished(seq: Sequencer) -> None:
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_snapshots_follow_their_batches_and_replay_to_the_same_hash(tmp_path: Path,
                                                                     mode: SnapshotMode) -> None:
-    node = leader_node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
-    seq = Sequencer(node)
+    with leading(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode) as (node, seq):
 
-    async def run() -> dict[str, Any]:
-        task = asyncio.create_task(seq.run())
-        try:
-            for wave in range(5):
-                await asyncio.gather(*[seq.submit(Deposit(account=f"a{i}", asset="USDT", amount=10 + wave))
-                                       for i in range(6)])
-                await _child_finished(seq)
-            result = await asyncio.wait_for(seq.snapshot(), 10)
-            await seq.drain()
-            return result
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        async def run() -> dict[str, Any]:
+            task = asyncio.create_task(seq.run())
+            try:
+                for wave in range(5):
+                    deposits = [Deposit(account=f"a{i}", asset="USDT", amount=10 + wave) for i in range(6)]
+                    await asyncio.gather(*[seq.submit(d) for d in deposits])
+                    await _child_finished(seq)
+                result = await asyncio.wait_for(seq.snapshot(), 10)
+                await seq.drain()
+                return result
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
-    try:
         result = asyncio.run(run())
         assert result["seq"] == node.applied_seq == 30
         rows = node.journal.conn.execute(
@@ -63,8 +61,6 @@ def test_snapshots_follow_their_batches_and_replay_to_the_same_hash(tmp_path: Pa
             assert s <= reader.last_seq(node.journal.conn)
         replayed = recover(node.read_conn, node.config)
         assert replayed.engine.state_hash() == node.engine.state_hash()
-    finally:
-        close_node(node, seq)
 
 
 def test_fenced_commit_answers_not_leader(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from target_engine.service.options import RoleRequest, ServiceOptions, SnapshotM
 from target_engine.service.recovery import service_config
 from target_engine.service.sequencer import Sequencer
 from target_engine.service.snapshotter import FAILPOINT
-from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, until
+from tests.unit.target_engine.service.sequencer_support import close_node, leader_node, leading, until
 
 
 @pytest.fixture(autouse=True)
@@ -72,19 +72,17 @@ def _run(seq: Sequencer, body: Any) -> Any:
 
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_written_snapshots_set_the_metrics(tmp_path: Path, mode: SnapshotMode) -> None:
-    node = leader_node(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode)
-    seq = Sequencer(node)
-    assert _value(node, "engine_snapshots_total", outcome="written") == 0
+    with leading(tmp_path / "j.sqlite", snapshot_every=7, snapshot_mode=mode) as (node, seq):
+        assert _value(node, "engine_snapshots_total", outcome="written") == 0
 
-    async def body() -> dict[str, Any]:
-        for wave in range(5):
-            await _deposits(seq, 6, 10 + wave)
+        async def body() -> dict[str, Any]:
+            for wave in range(5):
+                await _deposits(seq, 6, 10 + wave)
+                await _settled(node, seq)
+            result = await asyncio.wait_for(seq.snapshot(), 10)
             await _settled(node, seq)
-        result = await asyncio.wait_for(seq.snapshot(), 10)
-        await _settled(node, seq)
-        return result
+            return result
 
-    try:
         result = _run(seq, body)
         rows = _rows(node)
         # the periodic ones (every 7 commands, at batch boundaries) + the requested one
@@ -96,46 +94,39 @@ def test_written_snapshots_set_the_metrics(tmp_path: Path, mode: SnapshotMode) -
         assert _value(node, "engine_snapshot_duration_seconds_count") == len(rows)
         assert _value(node, "engine_snapshot_duration_seconds_sum") > 0
         assert _value(node, "engine_snapshot_in_progress") == 0
-    finally:
-        close_node(node, seq)
 
 
 @pytest.mark.parametrize("mode", [SnapshotMode.INLINE, SnapshotMode.FORK])
 def test_in_progress_from_the_consistent_point_until_the_row_is_written(tmp_path: Path,
                                                                        mode: SnapshotMode) -> None:
-    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=mode)
-    seq = Sequencer(node)
+    with leading(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=mode) as (node, seq):
 
-    async def body() -> float:
-        await _deposits(seq, 3)
-        await _settled(node, seq)  # memory equals the journal: a consistent point
-        seq._snapshots.point()  # forks the child (fork) or hands the row to the commit thread (inline)
-        during = _value(node, "engine_snapshot_in_progress")  # nothing can have settled: no loop turn yet
-        await _settled(node, seq)
-        return during
+        async def body() -> float:
+            await _deposits(seq, 3)
+            await _settled(node, seq)  # memory equals the journal: a consistent point
+            seq._snapshots.point()  # forks the child (fork) or hands the row to the commit thread (inline)
+            during = _value(node, "engine_snapshot_in_progress")  # nothing can have settled: no loop turn yet
+            await _settled(node, seq)
+            return during
 
-    try:
         assert _run(seq, body) == 1
         assert _value(node, "engine_snapshot_in_progress") == 0
         assert _value(node, "engine_snapshots_total", outcome="written") == 1
         assert _rows(node) == [(3, _value(node, "engine_snapshot_bytes"))]
-    finally:
-        close_node(node, seq)
 
 
 def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
-    seq = Sequencer(node)
+    path = tmp_path / "j.sqlite"
+    with leading(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK) as (node, seq):
 
-    async def body() -> None:
-        await _deposits(seq, 3)
-        failpoints.set(FAILPOINT, "error(IO)")
-        with pytest.raises(ApiError) as err:
-            await asyncio.wait_for(seq.snapshot(), 30)
-        assert err.value.code == "JOURNAL_UNAVAILABLE"
-        await _settled(node, seq)
+        async def body() -> None:
+            await _deposits(seq, 3)
+            failpoints.set(FAILPOINT, "error(IO)")
+            with pytest.raises(ApiError) as err:
+                await asyncio.wait_for(seq.snapshot(), 30)
+            assert err.value.code == "JOURNAL_UNAVAILABLE"
+            await _settled(node, seq)
 
-    try:
         _run(seq, body)
         assert _rows(node) == []
         assert _value(node, "engine_snapshots_total", outcome="failed") == 1
@@ -143,52 +134,41 @@ def test_failed_child_counts_a_failure_and_writes_no_row(tmp_path: Path) -> None
         assert _value(node, "engine_snapshot_duration_seconds_count") == 0
         assert _value(node, "engine_snapshot_seq") == 0
         assert _value(node, "engine_snapshot_in_progress") == 0
-    finally:
-        close_node(node, seq)
 
 
 def test_a_child_killed_at_shutdown_is_abandoned_not_failed(tmp_path: Path) -> None:
-    node = leader_node(tmp_path / "j.sqlite", snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK)
-    seq = Sequencer(node)
+    path = tmp_path / "j.sqlite"
+    with leading(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.FORK) as (node, seq):
 
-    async def body() -> None:
-        await _deposits(seq, 3)
-        failpoints.set(FAILPOINT, "delay(30000)")  # the child stays busy until it is killed
-        request = asyncio.ensure_future(seq.snapshot())
-        await until(lambda: seq._snapshots._running is not None, "the snapshot child running")
-        seq._snapshots.close()  # what Sequencer.close does at shutdown
-        with pytest.raises(ApiError):
-            await asyncio.wait_for(request, 30)
-        await until(lambda: _value(node, "engine_snapshot_in_progress") == 0, "the attempt ended")
+        async def body() -> None:
+            await _deposits(seq, 3)
+            failpoints.set(FAILPOINT, "delay(30000)")  # the child stays busy until it is killed
+            request = asyncio.ensure_future(seq.snapshot())
+            await until(lambda: seq._snapshots._running is not None, "the snapshot child running")
+            seq._snapshots.close()  # what Sequencer.close does at shutdown
+            with pytest.raises(ApiError):
+                await asyncio.wait_for(request, 30)
+            await until(lambda: _value(node, "engine_snapshot_in_progress") == 0, "the attempt ended")
 
-    try:
         _run(seq, body)
         assert _value(node, "engine_snapshot_in_progress") == 0
         assert _value(node, "engine_snapshots_total", outcome="failed") == 0  # no SnapshotFailing alert
         assert _rows(node) == []
-    finally:
-        close_node(node, seq)
 
 
 def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
-    node = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
-    seq = Sequencer(node)
+    with leading(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE) as (node, seq):
 
-    async def body() -> None:
-        await _deposits(seq, 5)
-        await asyncio.wait_for(seq.snapshot(), 10)
-        await _deposits(seq, 2, amount=7)
-        await _settled(node, seq)
+        async def body() -> None:
+            await _deposits(seq, 5)
+            await asyncio.wait_for(seq.snapshot(), 10)
+            await _deposits(seq, 2, amount=7)
+            await _settled(node, seq)
 
-    try:
         _run(seq, body)
-    finally:
-        close_node(node, seq)
 
-    node = leader_node(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE)
-    seq = Sequencer(node)
-    try:
+    with leading(path, snapshot_every=1_000_000, snapshot_mode=SnapshotMode.INLINE) as (node, seq):
         assert node.applied_seq == 7
         assert _value(node, "engine_snapshot_seq") == 5  # the snapshot recovery started from
         result = seq.snapshot_now()
@@ -198,8 +178,6 @@ def test_startup_gauge_and_snapshot_now(tmp_path: Path) -> None:
         assert _value(node, "engine_snapshots_total", outcome="written") == 1
         assert _value(node, "engine_snapshot_duration_seconds_count") == 1
         assert _value(node, "engine_snapshot_in_progress") == 0
-    finally:
-        close_node(node, seq)
 
 
 def test_a_standby_follows_the_leaders_snapshots_and_a_promotion_starts_from_them(tmp_path: Path) -> None:
