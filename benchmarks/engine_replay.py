@@ -44,7 +44,8 @@ def timed(fn: Callable[[], int], repeat: int) -> tuple[int, float, float]:
     return count, best_wall, best_cpu
 
 
-def run(path: Path, repeat: int, only_recover: bool = False) -> dict[str, tuple[float, float]]:
+def run(path: Path, repeat: int, only_recover: bool = False) -> tuple[dict[str, tuple[float, float]], int]:
+    """Times each stage; returns {stage: (wall, cpu) seconds} and the number of commands."""
     from target_engine.journal import connect, reader
     from target_engine.service.recovery import decode_commands, journal_config, recover
 
@@ -78,14 +79,14 @@ def run(path: Path, repeat: int, only_recover: bool = False) -> dict[str, tuple[
              100_000 if name == "recover" else None, commands=count, seconds=round(wall, 3),
              commands_per_cpu_s=round(count / cpu), us_per_command_cpu=round(cpu / count * 1e6, 2))
     if only_recover:
-        return results
+        return results, count
     read_cpu = results["read_crc"][1]
     decode_cpu = results["read_crc_decode"][1] - read_cpu
     apply_cpu = results["recover"][1] - results["read_crc_decode"][1]
     emit("engine_replay_split_us_per_command", results["recover"][1] / count * 1e6, "us (CPU)", 10.0,
          read_crc=round(read_cpu / count * 1e6, 2), decode=round(decode_cpu / count * 1e6, 2),
          apply=round(apply_cpu / count * 1e6, 2))
-    return results
+    return results, count
 
 
 def pure_baseline(path: Path, repeat: int, compiled: tuple[float, float], count: int) -> None:
@@ -117,20 +118,9 @@ def main() -> None:
         path = args.journal or Path(tmp_name) / "replay.sqlite"
         if not path.exists():
             build_journal(path, args.commands, seed=7)
-        results = run(path, args.repeat, args.only_recover)
+        results, count = run(path, args.repeat, args.only_recover)
         if DOMAIN_BUILD == "mypyc" and not args.only_recover:
-            count = args.commands if args.journal is None else _command_count(path)
             pure_baseline(path, args.repeat, results["recover"], count)
-
-
-def _command_count(path: Path) -> int:
-    from target_engine.journal import connect
-
-    conn = connect(path, readonly=True)
-    try:
-        return int(conn.execute("SELECT COUNT(*) FROM commands").fetchone()[0])
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":
