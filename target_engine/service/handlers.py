@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from target_engine.domain import Command, Event, OrderRejected
@@ -152,11 +153,11 @@ class PublicApi:
         return Response(200, {"symbol": symbol, "history": self.node.engine.funding_history(symbol, 100)})
 
     # ------------------------------------------------------------------ state and health
-    def state_body(self) -> dict[str, Any]:
+    def state_body(self, with_hash: bool = True) -> dict[str, Any]:
         node = self.node
         return {
             "seq": node.applied_seq, "epoch": node.epoch, "role": node.role.value, "color": node.opts.color,
-            "trading_mode": node.engine_mode(), "state_hash": node.engine.state_hash(),
+            "trading_mode": node.engine_mode(), "state_hash": self._state_hash() if with_hash else None,
             "leader_color": node.leader_color, "overflow_policy": node.opts.overflow_policy.value,
             "margin_queue_depth": len(node.margin_queue), "margin_queue_limit": node.opts.margin_queue_limit,
             "excess_halted": node.excess_halted, "shedding": node.shedding,
@@ -164,8 +165,19 @@ class PublicApi:
             "stale_symbols": node.stale_symbols(),
         }
 
+    def _state_hash(self) -> str:
+        """The engine's state hash, timed: computing it (once per seq, then cached) walks the whole
+        state on the event loop, a stall every request behind it waits for."""
+        started = time.perf_counter()
+        digest = self.node.engine.state_hash()
+        self.node.metrics.state_hash_duration.observe(time.perf_counter() - started)
+        return digest
+
     async def state(self, req: Request) -> Response:
-        return Response(200, self.state_body())
+        wanted = req.query_one("hash", required=False)
+        if wanted not in (None, "true", "false"):
+            raise ApiError("INVALID_FIELD", "query parameter 'hash' must be true or false")
+        return Response(200, self.state_body(with_hash=wanted != "false"))
 
     async def healthz(self, req: Request) -> Response:
         return Response(200, {"status": "ok", "color": self.node.opts.color, "role": self.node.role.value})

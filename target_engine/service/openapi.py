@@ -40,6 +40,10 @@ SPEC_BODY = {"type": "object", "additionalProperties": False, "required": ["spec
              "properties": {"spec": {"type": "string"}}}
 
 ACCOUNT_Q = {"name": "account", "in": "query", "required": True, "schema": ID}
+HASH_Q = {"name": "hash", "in": "query", "required": False,
+          "description": "false: leave state_hash out (null). Hashing walks the whole state on the event "
+                         "loop, so pollers that only need seq, role or mode should say false",
+          "schema": {"type": "string", "enum": ["true", "false"], "default": "true"}}
 
 # (method, path, summary, path params, query params, body schema)
 OPERATIONS: list[tuple[str, str, str, list[str], list[dict[str, Any]], dict[str, Any] | None]] = [
@@ -57,7 +61,7 @@ OPERATIONS: list[tuple[str, str, str, list[str], list[dict[str, Any]], dict[str,
      ISOLATED_BODY),
     ("get", "/v1/markets/{symbol}", "Book top, mark, index, funding", ["symbol"], [], None),
     ("get", "/v1/markets/{symbol}/funding", "Funding history", ["symbol"], [], None),
-    ("get", "/v1/state", "Seq, epoch, role, color, trading mode, state hash", [], [], None),
+    ("get", "/v1/state", "Seq, epoch, role, color, trading mode, state hash", [], [HASH_Q], None),
     ("get", "/healthz", "Alive", [], [], None),
     ("get", "/readyz", "Ready", [], [], None),
     ("get", "/metrics", "Prometheus metrics", [], [], None),

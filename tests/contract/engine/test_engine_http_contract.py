@@ -49,6 +49,30 @@ def test_state_health_openapi_metrics(engine: EngineProc) -> None:
             assert name in text
 
 
+def _hash_count(c: httpx.Client) -> float:
+    for line in c.get("/metrics").text.splitlines():
+        if line.startswith("engine_state_hash_duration_seconds_count"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("engine_state_hash_duration_seconds is not exported")
+
+
+def test_state_without_hash_skips_hashing_and_bad_flag_is_refused(engine: EngineProc) -> None:
+    with engine.client() as c:
+        full = c.get("/v1/state").json()
+        before = _hash_count(c)
+        cheap = c.get("/v1/state", params={"hash": "false"}).json()
+        assert cheap["state_hash"] is None and cheap["seq"] == full["seq"] and cheap["role"] == full["role"]
+        assert _hash_count(c) == before  # nothing hashed
+        assert c.get("/v1/state", params={"hash": "true"}).json()["state_hash"] == full["state_hash"]
+        assert _hash_count(c) == before + 1
+        for query in ("hash=no", "hash=", "hash=false&hash=true"):
+            r = c.get(f"/v1/state?{query}")
+            assert r.status_code == 400 and r.json()["code"] == "INVALID_FIELD", (query, r.text)
+        param = next(p for p in c.get("/openapi.json").json()["paths"]["/v1/state"]["get"]["parameters"]
+                     if p["name"] == "hash")
+        assert param["in"] == "query" and param["schema"]["enum"] == ["true", "false"]
+
+
 def test_place_get_idempotent_open_orders_cancel(engine: EngineProc) -> None:
     with engine.client() as c:
         _fund(c, "ct1")
