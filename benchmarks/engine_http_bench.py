@@ -103,7 +103,7 @@ def run_loadgen(mode: str, url: str, plan: HttpPlan, conns: int, seconds: float,
 def _seq(url: str) -> int:
     import httpx
 
-    return int(httpx.get(url + "/v1/state", timeout=10).json()["seq"])
+    return int(httpx.get(url + "/v1/state?hash=false", timeout=10).json()["seq"])
 
 
 def _commit_totals(url: str) -> tuple[float, float, float]:
@@ -140,6 +140,23 @@ def _snapshot_cost(url: str, seq: int) -> dict[str, object]:
     took = (time.monotonic() - started) * 1000
     size = r.json().get("bytes") if r.status_code == 200 else None
     return {"status": r.status_code, "round_trip_ms": round(took, 1), "bytes": size, "seq": seq}
+
+
+def _state_cost(url: str) -> dict[str, object]:
+    """``GET /v1/state`` round trips on the state the load left: without the hash (median of 5),
+    then with it (the first after the load computes it on the engine's event loop)."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=30) as client:
+        cheap = []
+        for _ in range(5):
+            started = time.monotonic()
+            seq = client.get("/v1/state", params={"hash": "false"}).json()["seq"]
+            cheap.append((time.monotonic() - started) * 1000)
+        started = time.monotonic()
+        client.get("/v1/state")
+        hashed = (time.monotonic() - started) * 1000
+    return {"hash_ms": round(hashed, 1), "no_hash_ms": round(sorted(cheap)[2], 2), "seq": seq}
 
 
 def _f(d: dict[str, object], key: str) -> float:
@@ -194,6 +211,7 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         seq1 = _seq(url)
         opened["commits"] = _commit_stats(totals0, _commit_totals(url), plan.seconds)
         opened["snapshots_during"] = seq1 // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
+        opened["state"] = _state_cost(url)
         opened["snapshot"] = _snapshot_cost(url, seq1)
         opened.update(probe.summary())
         samples = opened.pop("samples")
@@ -272,6 +290,12 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          snapshot_at_end=opened["snapshot"],
          stalls=opened["stalls"],
          **versus("open", "p99_ms", p99))
+    state = opened["state"]
+    assert isinstance(state, dict)
+    emit(f"engine_state_hash_ms{suffix}", _f(state, "hash_ms"), "ms", None, **common, seq=state["seq"],
+         what="GET /v1/state round trip that hashes the state the load left (an event-loop stall)",
+         baseline=state["no_hash_ms"], baseline_what="GET /v1/state?hash=false, median of 5",
+         ratio=round(_f(state, "hash_ms") / max(_f(state, "no_hash_ms"), 1e-9), 1))
 
 
 def bench_loadgen_capacity(tmp: Path, plan: HttpPlan) -> None:

@@ -292,7 +292,7 @@ def _standby(b: _Builder, config: ControllerConfig, r: StandbyReport) -> Outcome
         b.go(r.t, Phase.PRE_PROMOTION, f"{s.target} ready; freezing writes until caught up")
         b.admit(0.0)
         return b.done()
-    if r.standby_seq != r.leader_seq or r.standby_hash != r.leader_hash:
+    if r.standby_seq != r.leader_seq or not r.leader_hash or r.standby_hash != r.leader_hash:
         return Outcome(s, ignored=True)
     target = s.target or other_color(s.active)
     b.state = dataclasses.replace(b.state, step=0)

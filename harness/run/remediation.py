@@ -172,20 +172,29 @@ class RemediationDriver:
             self._after(self._feed(ctl.RollbackDone(time.time(), ok, reason)))
 
     # -- inputs ----------------------------------------------------------------------------------
-    def _engine_state(self, color: str) -> dict[str, object] | None:
+    def _engine_state(self, color: str, with_hash: bool = False) -> dict[str, object] | None:
+        """``GET /v1/state`` of ``color``; the state hash only when asked, since hashing walks the
+        engine's whole state on its event loop (this is polled every TICK while deploying)."""
         url = self.stack.urls.engines.get(color)
         if url is None:
             return None
-        reply = self.http.get(f"{url}/v1/state")
+        reply = self.http.get(f"{url}/v1/state" if with_hash else f"{url}/v1/state?hash=false")
         return reply.body if reply.ok and isinstance(reply.body, dict) else None
 
     def _standby_report(self, now: float) -> ctl.StandbyReport:
+        """Seqs every tick; hashes (both engines, fetched again) only once the seqs are equal in
+        pre-promotion, the one place the controller compares them. Unfetched hashes are ""."""
         target = self.state.target or ctl.other_color(self.state.active)
         leader = self._engine_state(self.state.active) or {}
         standby = self._engine_state(target) or {}
         ready = bool(standby) and self.http.get(f"{self.stack.urls.engines[target]}/readyz").ok
-        return ctl.StandbyReport(now, ready, int(str(leader.get("seq", -1))), str(leader.get("state_hash")),
-                                 int(str(standby.get("seq", -2))), str(standby.get("state_hash")))
+        if (ready and self.state.phase is ctl.Phase.PRE_PROMOTION and "seq" in leader
+                and leader.get("seq") == standby.get("seq")):
+            leader = self._engine_state(self.state.active, with_hash=True) or {}
+            standby = self._engine_state(target, with_hash=True) or {}
+        return ctl.StandbyReport(now, ready,
+                                 int(str(leader.get("seq", -1))), str(leader.get("state_hash") or ""),
+                                 int(str(standby.get("seq", -2))), str(standby.get("state_hash") or ""))
 
     def _analysis(self) -> ctl.AnalysisResult:
         color = self.state.active

@@ -21,7 +21,7 @@ def engine_roles(stack: Stack, http: Http) -> dict[str, str]:
     """color → role as each live engine reports it (``down`` when it does not answer)."""
     out = {}
     for color, url in stack.urls.engines.items():
-        reply = http.get(f"{url}/v1/state")
+        reply = http.get(f"{url}/v1/state?hash=false")
         out[color] = str(reply.body.get("role")) if reply.ok and isinstance(reply.body, dict) else "down"
     return out
 

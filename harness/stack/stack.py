@@ -139,7 +139,8 @@ class Stack:
         its lease would promote itself and write a needless epoch into the journal at teardown."""
         def is_leader(url: str) -> bool:
             try:
-                return bool(httpx.get(f"{url}/v1/state", timeout=1.0).json().get("role") == "leader")
+                state = httpx.get(f"{url}/v1/state?hash=false", timeout=1.0).json()
+                return bool(state.get("role") == "leader")
             except (httpx.HTTPError, ValueError, AttributeError):
                 return False  # unreachable or odd: stopping it early is harmless
 

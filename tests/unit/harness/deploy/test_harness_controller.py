@@ -90,6 +90,8 @@ def test_standby_behind_or_with_different_hash_blocks_cutover():
     assert state.phase is Phase.PRE_PROMOTION
     out = step(CFG, state, StandbyReport(2, True, 7, "x", 7, "y"))  # same seq, different hash
     assert out.ignored and out.state.phase is Phase.PRE_PROMOTION
+    out = step(CFG, state, StandbyReport(2, True, 7, "", 7, ""))  # same seq, hashes not fetched
+    assert out.ignored and out.state.phase is Phase.PRE_PROMOTION
     out = step(CFG, state, Tick(1 + CFG.pre_promotion_timeout + 0.1))
     assert out.state.phase is Phase.ROLLED_BACK and "not caught up" in out.transitions[0].reason
     assert out.commands == (SetAdmission(1.0),) and out.state.active == "blue"
