@@ -22,22 +22,26 @@ def can_pin() -> bool:
     return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
 
 
-def cpu_busy_seconds() -> dict[int, float]:
-    """Busy seconds per CPU since boot (/proc/stat: all but idle and iowait)."""
+def cpu_busy_seconds(steal_only: bool = False) -> dict[int, float]:
+    """Busy seconds per CPU since boot (/proc/stat: all but idle and iowait; steal included), or
+    with ``steal_only`` the seconds the hypervisor ran something else while this CPU had work."""
     busy = {}
     tick = os.sysconf("SC_CLK_TCK")
     for line in Path("/proc/stat").read_text().splitlines():
         name, *fields = line.split()
         if name.startswith("cpu") and name != "cpu":
             values = [int(v) for v in fields]
-            busy[int(name[3:])] = (sum(values[:8]) - values[3] - values[4]) / tick
+            ticks = values[7] if steal_only else sum(values[:8]) - values[3] - values[4]
+            busy[int(name[3:])] = ticks / tick
     return busy
 
 
 class CpuWatch:
     """Engine CPU seconds and every CPU's busy share over the measured window (``begin``/``end``):
     with the engine pinned, the busy share of its CPU minus its own share is other processes'
-    load (the figure is then the engine's under contention, and the row says how much)."""
+    load (the figure is then the engine's under contention, and the row says how much). Steal
+    (a virtual machine's CPU taken by the host while it had work) is reported per CPU: the engine
+    gets that much less of its core, and its process CPU time does not show it."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -45,13 +49,16 @@ class CpuWatch:
 
     def begin(self) -> None:
         self._t, self._engine, self._busy = time.monotonic(), cpu_seconds(self.pid), cpu_busy_seconds()
+        self._steal = cpu_busy_seconds(steal_only=True)
 
     def end(self, pinned: bool) -> None:
         wall = time.monotonic() - self._t
         engine = cpu_seconds(self.pid) - self._engine
         busy = cpu_busy_seconds()
         share = {cpu: round((busy[cpu] - self._busy.get(cpu, 0.0)) / wall, 2) for cpu in busy}
-        self.fields = {"engine_cpu_s": engine, "cpu_busy_share": share}
+        steal = cpu_busy_seconds(steal_only=True)
+        stolen = {cpu: round((steal[cpu] - self._steal.get(cpu, 0.0)) / wall, 2) for cpu in steal}
+        self.fields = {"engine_cpu_s": engine, "cpu_busy_share": share, "cpu_steal_share": stolen}
         if pinned:
             self.fields["other_load_on_engine_cpu"] = round(max(0.0, share[ENGINE_CPU] - engine / wall), 2)
 
