@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from target_engine.domain import Command, Event, OrderRejected
@@ -14,6 +13,7 @@ from target_engine.service.metrics import CONTENT_TYPE
 from target_engine.service.node import Node, now_ms
 from target_engine.service.risk import is_risk_increasing
 from target_engine.service.sequencer import Sequencer
+from target_engine.service.state_hasher import StateHasher
 
 NOT_FOUND_CODES = {"UNKNOWN_ORDER", "UNKNOWN_ACCOUNT"}
 
@@ -24,10 +24,11 @@ def excess_queue_depth(retry: bool) -> ApiError:
 
 
 class PublicApi:
-    def __init__(self, node: Node, sequencer: Sequencer, leadership: Leadership) -> None:
+    def __init__(self, node: Node, sequencer: Sequencer, leadership: Leadership, hasher: StateHasher) -> None:
         self.node = node
         self.seq = sequencer
         self.leadership = leadership
+        self.hasher = hasher
 
     def register(self, r: Router) -> None:
         r.add("POST", "/v1/orders", self.place)
@@ -153,11 +154,13 @@ class PublicApi:
         return Response(200, {"symbol": symbol, "history": self.node.engine.funding_history(symbol, 100)})
 
     # ------------------------------------------------------------------ state and health
-    def state_body(self, with_hash: bool = True) -> dict[str, Any]:
+    async def state_body(self, with_hash: bool = True) -> dict[str, Any]:
+        """With the hash, ``seq`` is the seq of the state the hash describes (see ``state_hasher``)."""
         node = self.node
+        seq, digest = await self.hasher.current() if with_hash else (node.applied_seq, None)
         return {
-            "seq": node.applied_seq, "epoch": node.epoch, "role": node.role.value, "color": node.opts.color,
-            "trading_mode": node.engine_mode(), "state_hash": self._state_hash() if with_hash else None,
+            "seq": seq, "epoch": node.epoch, "role": node.role.value, "color": node.opts.color,
+            "trading_mode": node.engine_mode(), "state_hash": digest,
             "leader_color": node.leader_color, "overflow_policy": node.opts.overflow_policy.value,
             "margin_queue_depth": len(node.margin_queue), "margin_queue_limit": node.opts.margin_queue_limit,
             "excess_halted": node.excess_halted, "shedding": node.shedding,
@@ -165,19 +168,11 @@ class PublicApi:
             "stale_symbols": node.stale_symbols(),
         }
 
-    def _state_hash(self) -> str:
-        """The engine's state hash, timed: computing it (once per seq, then cached) walks the whole
-        state on the event loop, a stall every request behind it waits for."""
-        started = time.perf_counter()
-        digest = self.node.engine.state_hash()
-        self.node.metrics.state_hash_duration.observe(time.perf_counter() - started)
-        return digest
-
     async def state(self, req: Request) -> Response:
         wanted = req.query_one("hash", required=False)
         if wanted not in (None, "true", "false"):
             raise ApiError("INVALID_FIELD", "query parameter 'hash' must be true or false")
-        return Response(200, self.state_body(with_hash=wanted != "false"))
+        return Response(200, await self.state_body(with_hash=wanted != "false"))
 
     async def healthz(self, req: Request) -> Response:
         return Response(200, {"status": "ok", "color": self.node.opts.color, "role": self.node.role.value})

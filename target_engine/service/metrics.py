@@ -51,7 +51,8 @@ class EngineMetrics:
                                     buckets=BATCH_BUCKETS, registry=r).labels(color)
         self.state_hash_duration = Histogram(
             "engine_state_hash_duration_seconds",
-            "time GET /v1/state spent hashing the state (once per seq, then cached; blocks the event loop)",
+            "event-loop time per state hash for GET /v1/state: the fork of a hash child, or the whole "
+            "hash when computed inline (blocks the event loop)",
             c, buckets=LATENCY_BUCKETS, registry=r).labels(color)
         self.applied_seq = Gauge("engine_applied_seq", "last applied seq", c, registry=r).labels(color)
         self.standby_lag = Gauge("engine_standby_lag_commands", "commands behind the journal", c,

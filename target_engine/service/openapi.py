@@ -41,8 +41,9 @@ SPEC_BODY = {"type": "object", "additionalProperties": False, "required": ["spec
 
 ACCOUNT_Q = {"name": "account", "in": "query", "required": True, "schema": ID}
 HASH_Q = {"name": "hash", "in": "query", "required": False,
-          "description": "false: leave state_hash out (null). Hashing walks the whole state on the event "
-                         "loop, so pollers that only need seq, role or mode should say false",
+          "description": "false: leave state_hash out (null) and compute nothing. With the hash, seq is the "
+                         "seq of the state it describes; a forked child computes it (seconds on a large "
+                         "state), so pollers that only need seq, role or mode should say false",
           "schema": {"type": "string", "enum": ["true", "false"], "default": "true"}}
 
 # (method, path, summary, path params, query params, body schema)

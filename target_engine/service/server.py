@@ -17,7 +17,7 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import uvicorn
 
@@ -33,6 +33,7 @@ from target_engine.service.node import Node
 from target_engine.service.openapi import document
 from target_engine.service.options import HttpServerKind, ServiceOptions
 from target_engine.service.sequencer import Sequencer
+from target_engine.service.state_hasher import StateHasher
 from target_engine.service.worker import MarginWorker
 
 log = logging.getLogger("target_engine.service")
@@ -56,14 +57,23 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def build(opts: ServiceOptions, config: EngineConfig, journal: Journal) -> tuple[App, Node, Sequencer,
-                                                                                 Leadership, MarginWorker]:
+class Built(NamedTuple):
+    app: App
+    node: Node
+    sequencer: Sequencer
+    leadership: Leadership
+    worker: MarginWorker
+    hasher: StateHasher
+
+
+def build(opts: ServiceOptions, config: EngineConfig, journal: Journal) -> Built:
     node = Node(opts, config, journal)
     sequencer = Sequencer(node)
     leadership = Leadership(node)
     worker = MarginWorker(node, sequencer)
+    hasher = StateHasher(node)
     router = Router()
-    PublicApi(node, sequencer, leadership).register(router)
+    PublicApi(node, sequencer, leadership, hasher).register(router)
     AdminApi(node, sequencer, leadership).register(router)
     spec = document()
 
@@ -71,7 +81,7 @@ def build(opts: ServiceOptions, config: EngineConfig, journal: Journal) -> tuple
         return Response(200, spec)
 
     router.add("GET", "/openapi.json", openapi)
-    return App(router, node.metrics), node, sequencer, leadership, worker
+    return Built(App(router, node.metrics), node, sequencer, leadership, worker, hasher)
 
 
 async def _clock(node: Node, sequencer: Sequencer) -> None:
@@ -85,7 +95,7 @@ async def _clock(node: Node, sequencer: Sequencer) -> None:
 
 
 async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, host: str, port: int) -> None:
-    app, node, sequencer, leadership, worker = build(opts, config, journal)
+    app, node, sequencer, leadership, worker, hasher = build(opts, config, journal)
     leadership.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -111,6 +121,7 @@ async def serve(opts: ServiceOptions, config: EngineConfig, journal: Journal, ho
         if node.is_leader:
             with contextlib.suppress(Exception):
                 journal.release(node.epoch, opts.color)
+        hasher.close()
         sequencer.close()
         node.leader_lock.close()
         journal.close()

@@ -32,6 +32,10 @@ would touch, and so copy, every page of the frozen heap). It lowers its own prio
 with ``os._exit`` in every case: no finalizer, atexit hook or buffered stream of the parent runs in
 the child.
 
+Hash-only children (``start(..., hash_only=True)``, for ``GET /v1/state``: ``state_hasher``) do
+the same with ``Engine.state_hash()`` alone: no full dump, no payload (``Captured.payload`` is
+empty), failpoint ``state_hash.child``.
+
 Failpoint ``snapshot.child`` is evaluated in the child before the dump (``delay(ms)`` makes the
 child slow, ``error(CODE)`` makes it fail). Errors: a child that fails, dies or stays silent past
 ``timeout_s`` (it is then SIGKILLed) settles the future with ``SnapshotError``; ``fork()`` itself
@@ -68,9 +72,11 @@ from target_engine.journal import canonical_json, encode_snapshot_payload
 from target_engine.journal.leader_lock import lock_path
 from target_engine.journal.records import compact_json_bytes
 
-__all__ = ["Captured", "ForkSnapshotter", "SnapshotError", "capture_inline", "state_hash_of_dump"]
+__all__ = ["HASH_FAILPOINT", "Captured", "ForkSnapshotter", "SnapshotError", "capture_inline",
+           "state_hash_of_dump"]
 
 FAILPOINT = "snapshot.child"
+HASH_FAILPOINT = "state_hash.child"
 _PR_SET_PDEATHSIG = 1
 # The child yields the CPU to the serving loop: a snapshot is background work. It inherits the
 # parent's CPU affinity, so at normal priority it took half of the engine's core for the ~1 s of
@@ -130,8 +136,10 @@ class ForkSnapshotter:
         self.child_pid: int | None = None
         self.last_fork_s = 0.0  # duration of the last fork() call (the loop's only cost)
 
-    def start(self, engine: Engine, seq: int, epoch: int, ts_ms: int) -> asyncio.Future[Captured]:
-        """Fork the child; call on the loop thread at a consistent point. Raises OSError if fork fails."""
+    def start(self, engine: Engine, seq: int, epoch: int, ts_ms: int, *,
+              hash_only: bool = False) -> asyncio.Future[Captured]:
+        """Fork the child; call on the loop thread at a consistent point. Raises OSError if fork fails.
+        ``hash_only``: the child computes the state hash alone (the payload comes back empty)."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Captured] = loop.create_future()
         parent = os.getpid()
@@ -146,7 +154,7 @@ class ForkSnapshotter:
         if pid == 0:  # the child: never returns
             try:
                 os.close(r)
-                _child_main(w, parent, self.lock_file, engine, (seq, epoch, ts_ms))
+                _child_main(w, parent, self.lock_file, engine, (seq, epoch, ts_ms), hash_only=hash_only)
             finally:
                 os._exit(70)
         self.last_fork_s = time.perf_counter() - started
@@ -255,7 +263,8 @@ def _result(meta: dict[str, Any] | None, payload: bytearray, exit_code: int) -> 
 
 
 # ---------------------------------------------------------------------- the child
-def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tuple[int, int, int]) -> None:
+def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tuple[int, int, int], *,
+                hash_only: bool = False) -> None:
     """Runs in the forked child only and never returns (``os._exit``). ``point``: (seq, epoch, ts_ms)."""
     seq, epoch, ts_ms = point
     _die_with_parent(parent)
@@ -269,10 +278,14 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
         os.nice(_CHILD_NICE)
     _leave_the_serving_cpus()
     try:
-        failpoints.hit(FAILPOINT)
-        snap = engine.snapshot()
-        payload = encode_snapshot_payload(canonical_json(snap).encode())
-        state_hash = state_hash_of_dump(snap)
+        if hash_only:
+            failpoints.hit(HASH_FAILPOINT)
+            payload, state_hash = b"", engine.state_hash()
+        else:
+            failpoints.hit(FAILPOINT)
+            snap = engine.snapshot()
+            payload = encode_snapshot_payload(canonical_json(snap).encode())
+            state_hash = state_hash_of_dump(snap)
         head = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms, "state_hash": state_hash, "bytes": len(payload)}
         _write_all(w, json.dumps(head).encode() + b"\n")
         _write_all(w, payload)

@@ -63,7 +63,12 @@ def test_state_without_hash_skips_hashing_and_bad_flag_is_refused(engine: Engine
         cheap = c.get("/v1/state", params={"hash": "false"}).json()
         assert cheap["state_hash"] is None and cheap["seq"] == full["seq"] and cheap["role"] == full["role"]
         assert _hash_count(c) == before  # nothing hashed
-        assert c.get("/v1/state", params={"hash": "true"}).json()["state_hash"] == full["state_hash"]
+        again = c.get("/v1/state", params={"hash": "true"}).json()
+        assert (again["seq"], again["state_hash"]) == (full["seq"], full["state_hash"])
+        assert _hash_count(c) == before  # same seq: the hash already computed, nothing hashed again
+        _fund(c, "hash1")
+        later = c.get("/v1/state").json()
+        assert later["seq"] > full["seq"] and later["state_hash"] != full["state_hash"]
         assert _hash_count(c) == before + 1
         for query in ("hash=no", "hash=", "hash=false&hash=true"):
             r = c.get(f"/v1/state?{query}")

@@ -23,6 +23,7 @@ from target_engine.service.recovery import service_config
 from target_engine.service.snapshotter import (
     _CHILD_NICE,
     FAILPOINT,
+    HASH_FAILPOINT,
     Captured,
     ForkSnapshotter,
     SnapshotError,
@@ -75,6 +76,19 @@ def test_failing_child_reports_its_error(engine: Engine, tmp_path: Path) -> None
         _fork_capture(engine, tmp_path / "j.sqlite")
     failpoints.clear(FAILPOINT)
     assert _fork_capture(engine, tmp_path / "j.sqlite").state_hash == engine.state_hash()
+
+
+def test_hash_only_child_sends_the_hash_alone(engine: Engine, tmp_path: Path) -> None:
+    async def run() -> Captured:
+        return await ForkSnapshotter(tmp_path / "j.sqlite", timeout_s=60).start(
+            engine, engine.last_seq, 3, 1234, hash_only=True)
+
+    got = asyncio.run(run())
+    assert (got.seq, got.state_hash, bytes(got.payload)) == (engine.last_seq, engine.state_hash(), b"")
+    failpoints.set(HASH_FAILPOINT, "error(IO)")  # its own failpoint: a snapshot child is unaffected
+    with pytest.raises(SnapshotError, match="FailpointError"):
+        asyncio.run(run())
+    assert _fork_capture(engine, tmp_path / "j.sqlite") == capture_inline(engine, engine.last_seq, 3, 1234)
 
 
 def test_child_killed_is_an_error(engine: Engine, tmp_path: Path) -> None:

@@ -1,0 +1,96 @@
+"""The state hash for ``GET /v1/state`` without stalling the event loop.
+
+``Engine.state_hash()`` dumps the whole state to canonical JSON and hashes it: ~220 ms at 38,000
+orders, more as the state grows, and the engine caches it only until the next command. Computed on
+the event loop, every order and scrape behind it waited, once per request under load. Here, in
+``fork`` snapshot mode (the default where ``os.fork`` exists), the loop only forks: a hash-only
+child of ``snapshotter.ForkSnapshotter`` (same hygiene as a snapshot child: nice 19, off the
+engine's CPUs, no SQLite, dies with the parent) hashes the state it inherited and pipes the digest
+back. The answer pairs the digest with the seq of the state it describes, i.e. the seq at the fork.
+
+- At most one hash child runs: requests that arrive meanwhile wait for it and get its (seq, hash),
+  so a client polling in a loop costs one fork per child lifetime, not one hash per request.
+- The last result is remembered for its engine object and seq: asking again before the next
+  command forks nothing.
+- No fork (inline snapshot mode, or ``fork()`` failing) or a child that fails: the hash is computed
+  on the loop, as before (logged once per failure kind; the answer is never an error for this).
+
+``engine_state_hash_duration_seconds`` observes what the event loop spent per computed hash: the
+``fork()`` call, or the whole inline hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from target_engine.domain import Engine
+from target_engine.service.node import Node
+from target_engine.service.options import SnapshotMode
+from target_engine.service.snapshotter import Captured, ForkSnapshotter, SnapshotError
+
+log = logging.getLogger("target_engine.service")
+
+
+class StateHasher:
+    def __init__(self, node: Node, timeout_s: float = 120.0) -> None:
+        self.node = node
+        fork = node.opts.snapshot_mode is SnapshotMode.FORK
+        self.forker = ForkSnapshotter(node.journal.path, timeout_s=timeout_s) if fork else None
+        self._known: tuple[Engine, int, str] | None = None  # (engine, seq, hash) of the last result
+        self._running: asyncio.Future[Captured] | None = None
+        self._running_engine: Engine | None = None
+        self.forks = 0  # hash children started (tests and benchmarks read it)
+
+    async def current(self) -> tuple[int, str]:
+        """(seq, state hash) of the engine's state now, or at the fork of the child already running."""
+        engine = self.node.engine
+        known = self._known
+        if known is not None and known[0] is engine and known[1] == engine.seq:
+            return known[1], known[2]
+        fut = self._running if self._running_engine is engine else None
+        if fut is None:
+            fut = self._fork(engine)
+            if fut is None:
+                return self._inline(engine)
+        try:
+            captured = await asyncio.shield(fut)
+        except SnapshotError as exc:
+            log.warning("state hash child failed (%s); hashing on the event loop", exc)
+            return self._inline(self.node.engine)
+        return captured.seq, captured.state_hash
+
+    def close(self) -> None:
+        if self.forker is not None:
+            self.forker.kill()
+
+    def _fork(self, engine: Engine) -> asyncio.Future[Captured] | None:
+        if self.forker is None:
+            return None
+        node = self.node
+        started = time.perf_counter()
+        try:
+            fut = self.forker.start(engine, engine.seq, node.epoch, 0, hash_only=True)
+        except OSError as exc:
+            log.warning("state hash: fork failed (%s); hashing on the event loop", exc)
+            return None
+        node.metrics.state_hash_duration.observe(time.perf_counter() - started)
+        self.forks += 1
+        self._running, self._running_engine = fut, engine
+        fut.add_done_callback(lambda done: self._child_done(engine, done))
+        return fut
+
+    def _child_done(self, engine: Engine, fut: asyncio.Future[Captured]) -> None:
+        if self._running is fut:
+            self._running, self._running_engine = None, None
+        if not fut.cancelled() and fut.exception() is None:
+            captured = fut.result()
+            self._known = (engine, captured.seq, captured.state_hash)
+
+    def _inline(self, engine: Engine) -> tuple[int, str]:
+        started = time.perf_counter()
+        seq, digest = engine.seq, engine.state_hash()
+        self.node.metrics.state_hash_duration.observe(time.perf_counter() - started)
+        self._known = (engine, seq, digest)
+        return seq, digest

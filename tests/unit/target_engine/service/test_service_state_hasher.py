@@ -1,0 +1,112 @@
+"""``GET /v1/state``'s hash off the event loop (``state_hasher.StateHasher``) on a real leader node,
+journal and fork(): the forked child's hash is the engine's own, concurrent requests share one
+child, a result is reused until the next command, and a failing child or no fork at all falls back
+to hashing on the loop (the engine's own hash still)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chaos import failpoints
+from target_engine.domain import Deposit
+from target_engine.service.options import SnapshotMode
+from target_engine.service.sequencer import Sequencer
+from target_engine.service.snapshotter import HASH_FAILPOINT
+from target_engine.service.state_hasher import StateHasher
+from tests.unit.target_engine.service.sequencer_support import leading
+
+
+@pytest.fixture(autouse=True)
+def _no_failpoints() -> Iterator[None]:
+    failpoints.clear()
+    yield
+    failpoints.clear()
+
+
+async def _deposit(seq: Sequencer, n: int, amount: int = 10) -> None:
+    deposits = [Deposit(account=f"h{i}", asset="USDT", amount=amount) for i in range(n)]
+    await asyncio.gather(*[seq.submit(d) for d in deposits])
+
+
+def _hash_count(hasher: StateHasher) -> float:
+    return hasher.node.metrics.registry.get_sample_value(
+        "engine_state_hash_duration_seconds_count", {"color": hasher.node.opts.color}) or 0.0
+
+
+def test_forked_hash_is_the_engines_and_is_shared_and_remembered(tmp_path: Path) -> None:
+    with leading(tmp_path / "j.sqlite") as (node, seq):
+        hasher = StateHasher(node, timeout_s=60)
+
+        async def run() -> None:
+            task = asyncio.create_task(seq.run())
+            try:
+                await _deposit(seq, 12)
+                first = await asyncio.gather(*[hasher.current() for _ in range(5)])  # one child for all
+                assert hasher.forks == 1 and _hash_count(hasher) == 1
+                assert set(first) == {(node.engine.seq, node.engine.state_hash())}
+                assert first[0][0] == node.applied_seq == 12
+                assert await hasher.current() == first[0] and hasher.forks == 1  # same seq: remembered
+                await _deposit(seq, 3, amount=7)
+                later = await hasher.current()
+                assert hasher.forks == 2 and later == (15, node.engine.state_hash()) and later != first[0]
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                hasher.close()
+
+        asyncio.run(run())
+
+
+def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> None:
+    """Commands applied while the child hashes do not leak into its answer: seq and hash stay a pair."""
+    with leading(tmp_path / "j.sqlite") as (node, seq):
+        hasher = StateHasher(node, timeout_s=60)
+
+        async def run() -> None:
+            task = asyncio.create_task(seq.run())
+            try:
+                await _deposit(seq, 4)
+                at_fork = (node.engine.seq, node.engine.state_hash())
+                failpoints.set(HASH_FAILPOINT, "delay(300)")  # evaluated in the child only
+                pending = asyncio.ensure_future(hasher.current())
+                await asyncio.sleep(0)  # the request forks now
+                await _deposit(seq, 4, amount=3)  # applied while the child hashes
+                assert node.engine.seq == at_fork[0] + 4
+                assert await pending == at_fork
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                hasher.close()
+
+        asyncio.run(run())
+
+
+def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
+    with leading(tmp_path / "j.sqlite") as (node, seq):
+        forked = StateHasher(node, timeout_s=60)
+        inline_journal = tmp_path / "inline.sqlite"
+        with leading(inline_journal, snapshot_mode=SnapshotMode.INLINE) as (inline_node, inline_seq):
+            inline = StateHasher(inline_node)
+            assert inline.forker is None
+
+            async def run() -> None:
+                tasks = [asyncio.create_task(s.run()) for s in (seq, inline_seq)]
+                try:
+                    await _deposit(seq, 5)
+                    await _deposit(inline_seq, 5)
+                    failpoints.set(HASH_FAILPOINT, "error(IO)")
+                    got = await forked.current()  # the child failed: hashed on the loop instead
+                    assert forked.forks == 1 and got == (5, node.engine.state_hash())
+                    assert await inline.current() == (5, inline_node.engine.state_hash())
+                    assert inline.forks == 0
+                finally:
+                    for t in tasks:
+                        t.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    forked.close()
+
+            asyncio.run(run())
