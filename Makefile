@@ -40,7 +40,7 @@ lint: venv
 	$(BIN)/ruff check .
 
 typecheck: venv
-	$(BIN)/mypy harness target_engine chaos
+	$(BIN)/mypy harness target_engine chaos benchmarks
 
 imports: venv
 	$(BIN)/lint-imports

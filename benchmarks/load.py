@@ -25,8 +25,8 @@ def _rps(out_dir: Path) -> float:
     entries = json.loads((out_dir / "locust.json").read_text())
     starts = [e["start_time"] for e in entries]
     ends = [e["last_request_timestamp"] for e in entries if e.get("last_request_timestamp")]
-    total = sum(e["num_requests"] for e in entries)
-    return total / max(1e-9, max(ends) - min(starts))
+    total = sum(int(e["num_requests"]) for e in entries)
+    return float(total / max(1e-9, max(ends) - min(starts)))
 
 
 def _measure(url: str, processes: int) -> float:

@@ -46,7 +46,7 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     from target_engine.service import requests as rq
     from target_engine.service.leadership import Leadership
     from target_engine.service.node import Node
-    from target_engine.service.options import ServiceOptions
+    from target_engine.service.options import RoleRequest, ServiceOptions
     from target_engine.service.recovery import service_config
     from target_engine.service.sequencer import Sequencer
     from target_engine.service.worker import MarginWorker
@@ -55,9 +55,8 @@ async def _sequencer_run(n: int, clients: int, durability: str, journal_dir: str
     journal = Journal(Path(journal_dir) / "j.sqlite", json.dumps(raw_cfg, sort_keys=True),
                       durability=Durability(durability))
     # commit_interval_ms only when asked: a baseline tree (PYTHONPATH) may predate the option
-    paced = {"commit_interval_ms": commit_interval_ms} if commit_interval_ms else {}
-    opts = ServiceOptions(role="leader", inbound_limit=20_000, margin_queue_limit=100_000,  # type: ignore[arg-type]
-                          **paced)
+    paced: dict[str, Any] = {"commit_interval_ms": commit_interval_ms} if commit_interval_ms else {}
+    opts = ServiceOptions(role=RoleRequest.LEADER, inbound_limit=20_000, margin_queue_limit=100_000, **paced)
     node = Node(opts, service_config(raw_cfg), journal)
     seq = Sequencer(node)
     leadership = Leadership(node)
