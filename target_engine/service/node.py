@@ -72,6 +72,7 @@ class Node:
         self.stopping = False
         rec = recover(self.read_conn, config)
         self.engine: Engine = rec.engine
+        self.engine_generation = 0  # +1 each time ``engine`` is replaced (rebuild): keys per-engine caches
         self.applied_seq = rec.last_seq
         self.last_ts = rec.last_ts_ms
         self.snapshot_seq = rec.snapshot_seq
@@ -158,6 +159,7 @@ class Node:
     def rebuild(self) -> None:
         rec = recover(self.read_conn, self.config)
         self.engine, self.applied_seq, self.last_ts = rec.engine, rec.last_seq, rec.last_ts_ms
+        self.engine_generation += 1
         self.metrics.applied_seq.set(self.applied_seq)
         self._sync_snapshot_seq(self.read_conn)
 

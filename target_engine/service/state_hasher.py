@@ -10,8 +10,8 @@ back. The answer pairs the digest with the seq of the state it describes, i.e. t
 
 - At most one hash child runs: requests that arrive meanwhile wait for it and get its (seq, hash),
   so a client polling in a loop costs one fork per child lifetime, not one hash per request.
-- The last result is remembered for its engine object and seq: asking again before the next
-  command forks nothing.
+- The last result is remembered for its engine (``Node.engine_generation``: a rebuilt engine is
+  another state) and seq: asking again before the next command forks nothing.
 - No fork (inline snapshot mode, or ``fork()`` failing) or a child that fails: the hash is computed
   on the loop, as before (logged once per failure kind; the answer is never an error for this).
 
@@ -38,34 +38,34 @@ class StateHasher:
         self.node = node
         fork = node.opts.snapshot_mode is SnapshotMode.FORK
         self.forker = ForkSnapshotter(node.journal.path, timeout_s=timeout_s) if fork else None
-        self._known: tuple[Engine, int, str] | None = None  # (engine, seq, hash) of the last result
+        self._known: tuple[int, int, str] | None = None  # (engine generation, seq, hash) of the last result
         self._running: asyncio.Future[Captured] | None = None
-        self._running_engine: Engine | None = None
+        self._running_generation = -1  # the engine generation the running child hashes
         self.forks = 0  # hash children started (tests and benchmarks read it)
 
     async def current(self) -> tuple[int, str]:
         """(seq, state hash) of the engine's state now, or at the fork of the child already running."""
-        engine = self.node.engine
+        engine, generation = self.node.engine, self.node.engine_generation
         known = self._known
-        if known is not None and known[0] is engine and known[1] == engine.seq:
+        if known is not None and known[:2] == (generation, engine.seq):
             return known[1], known[2]
-        fut = self._running if self._running_engine is engine else None
+        fut = self._running if self._running_generation == generation else None
         if fut is None:
-            fut = self._fork(engine)
+            fut = self._fork(engine, generation)
             if fut is None:
-                return self._inline(engine)
+                return self._inline()
         try:
             captured = await asyncio.shield(fut)
         except SnapshotError as exc:
             log.warning("state hash child failed (%s); hashing on the event loop", exc)
-            return self._inline(self.node.engine)
+            return self._inline()
         return captured.seq, captured.state_hash
 
     def close(self) -> None:
         if self.forker is not None:
             self.forker.kill()
 
-    def _fork(self, engine: Engine) -> asyncio.Future[Captured] | None:
+    def _fork(self, engine: Engine, generation: int) -> asyncio.Future[Captured] | None:
         if self.forker is None:
             return None
         node = self.node
@@ -77,20 +77,21 @@ class StateHasher:
             return None
         node.metrics.state_hash_duration.observe(time.perf_counter() - started)
         self.forks += 1
-        self._running, self._running_engine = fut, engine
-        fut.add_done_callback(lambda done: self._child_done(engine, done))
+        self._running, self._running_generation = fut, generation
+        fut.add_done_callback(lambda done: self._child_done(generation, done))
         return fut
 
-    def _child_done(self, engine: Engine, fut: asyncio.Future[Captured]) -> None:
+    def _child_done(self, generation: int, fut: asyncio.Future[Captured]) -> None:
         if self._running is fut:
-            self._running, self._running_engine = None, None
+            self._running, self._running_generation = None, -1
         if not fut.cancelled() and fut.exception() is None:
             captured = fut.result()
-            self._known = (engine, captured.seq, captured.state_hash)
+            self._known = (generation, captured.seq, captured.state_hash)
 
-    def _inline(self, engine: Engine) -> tuple[int, str]:
+    def _inline(self) -> tuple[int, str]:
+        node = self.node
         started = time.perf_counter()
-        seq, digest = engine.seq, engine.state_hash()
-        self.node.metrics.state_hash_duration.observe(time.perf_counter() - started)
-        self._known = (engine, seq, digest)
+        seq, digest = node.engine.seq, node.engine.state_hash()
+        node.metrics.state_hash_duration.observe(time.perf_counter() - started)
+        self._known = (node.engine_generation, seq, digest)
         return seq, digest
