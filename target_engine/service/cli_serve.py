@@ -54,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--snapshot-every", type=int, default=100_000)
     p.add_argument("--snapshot-mode", choices=[m.value for m in SnapshotMode],
                    default=DEFAULT_SNAPSHOT_MODE.value,
-                   help="fork (default where os.fork exists): a forked child serialises the state, the "
-                        "engine keeps answering; inline: on the event loop (stalls it ~2-3 s at 100k "
-                        "commands of state)")
+                   help="fork (default where os.fork exists): a forked child serialises the state for "
+                        "snapshots and hashes it for GET /v1/state, the engine keeps answering; inline: "
+                        "both on the event loop (a snapshot stalls it ~2-3 s at 100k commands of state)")
     p.add_argument("--clock-tick-ms", type=int, default=1000)
     p.add_argument("--durability", choices=[d.value for d in Durability], default=Durability.POWER.value,
                    help="power (default): an acknowledged order survives any crash, including an OS crash "
