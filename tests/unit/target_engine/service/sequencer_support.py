@@ -1,11 +1,12 @@
 """A leader ``Node`` on a real journal for sequencer tests (``leading``: with its ``Sequencer``), its
-teardown, and bounded polling (shared by the sequencer pipeline, merge and snapshot-metrics tests)."""
+teardown, its loop running for a block (``running``), and bounded polling (shared by the sequencer
+pipeline, merge, snapshot-metrics and state-hasher tests)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,18 @@ def leading(path: Path, **opts: Any) -> Iterator[tuple[Node, Sequencer]]:
         yield node, seq
     finally:
         close_node(node, seq)
+
+
+@asynccontextmanager
+async def running(*sequencers: Sequencer) -> AsyncIterator[None]:
+    """The sequencers' loops run inside the block and are cancelled on the way out."""
+    tasks = [asyncio.create_task(s.run()) for s in sequencers]
+    try:
+        yield
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def close_node(node: Node, seq: Sequencer) -> None:

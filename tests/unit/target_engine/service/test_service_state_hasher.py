@@ -17,7 +17,7 @@ from target_engine.service.options import SnapshotMode
 from target_engine.service.sequencer import Sequencer
 from target_engine.service.snapshotter import HASH_FAILPOINT
 from target_engine.service.state_hasher import StateHasher
-from tests.unit.target_engine.service.sequencer_support import leading
+from tests.unit.target_engine.service.sequencer_support import leading, running
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +42,7 @@ def test_forked_hash_is_the_engines_and_is_shared_and_remembered(tmp_path: Path)
         hasher = StateHasher(node, timeout_s=60)
 
         async def run() -> None:
-            task = asyncio.create_task(seq.run())
-            try:
+            async with running(seq):
                 await _deposit(seq, 12)
                 first = await asyncio.gather(*[hasher.current() for _ in range(5)])  # one child for all
                 assert hasher.forks == 1 and _hash_count(hasher) == 1
@@ -53,12 +52,11 @@ def test_forked_hash_is_the_engines_and_is_shared_and_remembered(tmp_path: Path)
                 await _deposit(seq, 3, amount=7)
                 later = await hasher.current()
                 assert hasher.forks == 2 and later == (15, node.engine.state_hash()) and later != first[0]
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                hasher.close()
 
-        asyncio.run(run())
+        try:
+            asyncio.run(run())
+        finally:
+            hasher.close()
 
 
 def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> None:
@@ -67,8 +65,7 @@ def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> 
         hasher = StateHasher(node, timeout_s=60)
 
         async def run() -> None:
-            task = asyncio.create_task(seq.run())
-            try:
+            async with running(seq):
                 await _deposit(seq, 4)
                 at_fork = (node.engine.seq, node.engine.state_hash())
                 failpoints.set(HASH_FAILPOINT, "delay(300)")  # evaluated in the child only
@@ -77,12 +74,11 @@ def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> 
                 await _deposit(seq, 4, amount=3)  # applied while the child hashes
                 assert node.engine.seq == at_fork[0] + 4
                 assert await pending == at_fork
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                hasher.close()
 
-        asyncio.run(run())
+        try:
+            asyncio.run(run())
+        finally:
+            hasher.close()
 
 
 def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
@@ -94,8 +90,7 @@ def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
             assert inline.forker is None
 
             async def run() -> None:
-                tasks = [asyncio.create_task(s.run()) for s in (seq, inline_seq)]
-                try:
+                async with running(seq, inline_seq):
                     await _deposit(seq, 5)
                     await _deposit(inline_seq, 5)
                     failpoints.set(HASH_FAILPOINT, "error(IO)")
@@ -103,10 +98,8 @@ def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
                     assert forked.forks == 1 and got == (5, node.engine.state_hash())
                     assert await inline.current() == (5, inline_node.engine.state_hash())
                     assert inline.forks == 0
-                finally:
-                    for t in tasks:
-                        t.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
-                    forked.close()
 
-            asyncio.run(run())
+            try:
+                asyncio.run(run())
+            finally:
+                forked.close()
