@@ -62,7 +62,7 @@ import signal
 import stat
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -97,6 +97,7 @@ class Captured:
     ts_ms: int
     state_hash: str
     payload: bytes  # a bytearray when it came from a child (read in place); equal bytes either way
+    cpu_s: float = field(default=0.0, compare=False)  # hash-only child: CPU seconds its hash took
 
 
 def state_hash_of_dump(snap: dict[str, Any]) -> str:
@@ -259,7 +260,7 @@ def _result(meta: dict[str, Any] | None, payload: bytearray, exit_code: int) -> 
     # the bytearray is used as bytes (sqlite3 binds it as a BLOB, zlib.crc32 reads it): converting
     # would copy 14 MB while holding the GIL, i.e. stall the event loop
     return Captured(int(meta["seq"]), int(meta["epoch"]), int(meta["ts_ms"]), str(meta["state_hash"]),
-                    cast(bytes, payload))
+                    cast(bytes, payload), float(meta.get("cpu_s", 0.0)))
 
 
 # ---------------------------------------------------------------------- the child
@@ -278,15 +279,18 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
         os.nice(_CHILD_NICE)
     _leave_the_serving_cpus()
     try:
+        head: dict[str, Any] = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms}
         if hash_only:
             failpoints.hit(HASH_FAILPOINT)
+            cpu0 = time.process_time()
             payload, state_hash = b"", engine.state_hash()
+            head["cpu_s"] = time.process_time() - cpu0
         else:
             failpoints.hit(FAILPOINT)
             snap = engine.snapshot()
             payload = encode_snapshot_payload(canonical_json(snap).encode())
             state_hash = state_hash_of_dump(snap)
-        head = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms, "state_hash": state_hash, "bytes": len(payload)}
+        head.update(state_hash=state_hash, bytes=len(payload))
         _write_all(w, json.dumps(head).encode() + b"\n")
         _write_all(w, payload)
         code = 0

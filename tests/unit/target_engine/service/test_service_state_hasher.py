@@ -1,7 +1,7 @@
 """``GET /v1/state``'s hash off the event loop (``state_hasher.StateHasher``) on a real leader node,
 journal and fork(): the forked child's hash is the engine's own, concurrent requests share one
-child, a result is reused until the next command, and a failing child or no fork at all falls back
-to hashing on the loop (the engine's own hash still)."""
+child, a result is reused until the next command, a failing child or no fork at all falls back to
+hashing on the loop (the engine's own hash still), and cheap hashes stay on the loop."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _hash_count(hasher: StateHasher) -> float:
 
 def test_forked_hash_is_the_engines_and_is_shared_and_remembered(tmp_path: Path) -> None:
     with leading(tmp_path / "j.sqlite") as (node, seq):
-        hasher = StateHasher(node, timeout_s=60)
+        hasher = StateHasher(node, timeout_s=60, inline_below_s=0, inline_below_seq=0)  # always fork
 
         async def run() -> None:
             async with running(seq):
@@ -62,7 +62,7 @@ def test_forked_hash_is_the_engines_and_is_shared_and_remembered(tmp_path: Path)
 def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> None:
     """Commands applied while the child hashes do not leak into its answer: seq and hash stay a pair."""
     with leading(tmp_path / "j.sqlite") as (node, seq):
-        hasher = StateHasher(node, timeout_s=60)
+        hasher = StateHasher(node, timeout_s=60, inline_below_s=0, inline_below_seq=0)  # always fork
 
         async def run() -> None:
             async with running(seq):
@@ -83,7 +83,7 @@ def test_answer_pairs_the_hash_with_the_seq_it_was_forked_at(tmp_path: Path) -> 
 
 def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
     with leading(tmp_path / "j.sqlite") as (node, seq):
-        forked = StateHasher(node, timeout_s=60)
+        forked = StateHasher(node, timeout_s=60, inline_below_s=0, inline_below_seq=0)
         inline_journal = tmp_path / "inline.sqlite"
         with leading(inline_journal, snapshot_mode=SnapshotMode.INLINE) as (inline_node, inline_seq):
             inline = StateHasher(inline_node)
@@ -103,3 +103,44 @@ def test_failing_child_and_no_fork_hash_on_the_loop(tmp_path: Path) -> None:
                 asyncio.run(run())
             finally:
                 forked.close()
+
+
+def test_cheap_hashes_stay_on_the_loop_and_costly_ones_fork(tmp_path: Path) -> None:
+    """Before any measurement the state's size (seq) decides; then the last hash's measured cost."""
+    with leading(tmp_path / "j.sqlite") as (node, seq):
+        hasher = StateHasher(node, timeout_s=60, inline_below_s=0.5, inline_below_seq=6)
+
+        async def run() -> None:
+            async with running(seq):
+                await _deposit(seq, 3)
+                assert await hasher.current() == (3, node.engine.state_hash())
+                assert hasher.forks == 0  # small and unmeasured: on the loop (and now measured: cheap)
+                await _deposit(seq, 5)
+                assert await hasher.current() == (8, node.engine.state_hash())
+                assert hasher.forks == 0  # past inline_below_seq, but measured cheap: still on the loop
+                hasher.inline_below_s = 0.0  # every measured cost is now "costly"
+                await _deposit(seq, 1)
+                assert await hasher.current() == (9, node.engine.state_hash()) and hasher.forks == 1
+                hasher.inline_below_s = 1.0  # the child's measured CPU is cheap under this bar
+                await _deposit(seq, 1)
+                assert await hasher.current() == (10, node.engine.state_hash()) and hasher.forks == 1
+
+        try:
+            asyncio.run(run())
+        finally:
+            hasher.close()
+
+
+def test_an_unmeasured_large_state_forks_first(tmp_path: Path) -> None:
+    with leading(tmp_path / "j.sqlite") as (node, seq):
+        hasher = StateHasher(node, timeout_s=60, inline_below_s=1.0, inline_below_seq=5)
+
+        async def run() -> None:
+            async with running(seq):
+                await _deposit(seq, 5)
+                assert await hasher.current() == (5, node.engine.state_hash()) and hasher.forks == 1
+
+        try:
+            asyncio.run(run())
+        finally:
+            hasher.close()
