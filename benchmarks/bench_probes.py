@@ -22,17 +22,16 @@ def can_pin() -> bool:
     return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
 
 
-def cpu_busy_seconds(steal_only: bool = False) -> dict[int, float]:
-    """Busy seconds per CPU since boot (/proc/stat: all but idle and iowait; steal included), or
-    with ``steal_only`` the seconds the hypervisor ran something else while this CPU had work."""
+def cpu_busy_steal_seconds() -> dict[int, tuple[float, float]]:
+    """(busy, steal) seconds per CPU since boot (/proc/stat): busy is all but idle and iowait, steal
+    included; steal is the time the hypervisor ran something else while this CPU had work."""
     busy = {}
     tick = os.sysconf("SC_CLK_TCK")
     for line in Path("/proc/stat").read_text().splitlines():
         name, *fields = line.split()
         if name.startswith("cpu") and name != "cpu":
             values = [int(v) for v in fields]
-            ticks = values[7] if steal_only else sum(values[:8]) - values[3] - values[4]
-            busy[int(name[3:])] = ticks / tick
+            busy[int(name[3:])] = ((sum(values[:8]) - values[3] - values[4]) / tick, values[7] / tick)
     return busy
 
 
@@ -48,16 +47,15 @@ class CpuWatch:
         self.fields: dict[str, object] = {}
 
     def begin(self) -> None:
-        self._t, self._engine, self._busy = time.monotonic(), cpu_seconds(self.pid), cpu_busy_seconds()
-        self._steal = cpu_busy_seconds(steal_only=True)
+        self._t, self._engine, self._busy = time.monotonic(), cpu_seconds(self.pid), cpu_busy_steal_seconds()
 
     def end(self, pinned: bool) -> None:
         wall = time.monotonic() - self._t
         engine = cpu_seconds(self.pid) - self._engine
-        busy = cpu_busy_seconds()
-        share = {cpu: round((busy[cpu] - self._busy.get(cpu, 0.0)) / wall, 2) for cpu in busy}
-        steal = cpu_busy_seconds(steal_only=True)
-        stolen = {cpu: round((steal[cpu] - self._steal.get(cpu, 0.0)) / wall, 2) for cpu in steal}
+        busy = cpu_busy_steal_seconds()
+        before = {cpu: self._busy.get(cpu, (0.0, 0.0)) for cpu in busy}
+        share = {cpu: round((busy[cpu][0] - before[cpu][0]) / wall, 2) for cpu in busy}
+        stolen = {cpu: round((busy[cpu][1] - before[cpu][1]) / wall, 2) for cpu in busy}
         self.fields = {"engine_cpu_s": engine, "cpu_busy_share": share, "cpu_steal_share": stolen}
         if pinned:
             self.fields["other_load_on_engine_cpu"] = round(max(0.0, share[ENGINE_CPU] - engine / wall), 2)

@@ -193,46 +193,47 @@ def _state_cost(url: str) -> dict[str, object]:
             "polls": len(polls)}
 
 
-def _closed(url: str, plan: HttpPlan, conns: int, start_id: int, pinned: bool, pid: int) -> dict[str, object]:
-    """One closed loop at ``conns`` connections: rate, latency, CPU, commits, snapshots, scrapes."""
+def _measured(mode: str, url: str, plan: HttpPlan, conns: int, start_id: int, pinned: bool, pid: int,
+              rate: float = 0.0) -> dict[str, object]:
+    """One closed loop at ``conns`` connections, or open loop at ``rate``: rate, latency (open: from
+    the scheduled send times), CPU, commits, snapshots, scrapes; for an open loop also where the
+    slowest requests fell (scrapes, snapshots)."""
     seq0, totals0 = _seq(url), _commit_totals(url)
     with ScrapeProbe(url) as probe:
-        res = run_loadgen("closed", url, plan, conns, plan.seconds, start_id, pinned=pinned,
+        res = run_loadgen(mode, url, plan, conns, plan.seconds, start_id, rate=rate, pinned=pinned,
                           watch=CpuWatch(pid))
     res["commits"] = _commit_stats(totals0, _commit_totals(url), plan.seconds)
     res["snapshots_during"] = _seq(url) // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
     res.update(probe.summary())
-    res.pop("samples", None)
+    samples = res.pop("samples", None)
+    if mode == "open":
+        assert isinstance(samples, list)
+        res["stalls"] = stall_analysis(samples, _f(res, "t0"), probe.starts)
+        windows = snapshot_windows(probe.snapshot_seen, _f(res, "t0"))
+        res["snapshot_windows_s"] = windows
+        res["p99_ms_outside_snapshots"] = outside_windows_p99_ms(samples, windows, after_s=0.5)
     return res
 
 
-def _open(url: str, plan: HttpPlan, conns: int, rate: float, start_id: int, pinned: bool,
-          pid: int) -> dict[str, object]:
-    """One open loop at ``rate``: latency from the scheduled send times, with where the slowest
-    requests fell (scrapes, snapshots)."""
-    seq0, totals0 = _seq(url), _commit_totals(url)
-    with ScrapeProbe(url) as probe:
-        res = run_loadgen("open", url, plan, conns, plan.seconds, start_id, rate=rate, pinned=pinned,
-                          watch=CpuWatch(pid))
-    seq1 = _seq(url)
-    res["commits"] = _commit_stats(totals0, _commit_totals(url), plan.seconds)
-    res["snapshots_during"] = seq1 // SNAPSHOT_EVERY - seq0 // SNAPSHOT_EVERY
-    res.update(probe.summary())
-    samples = res.pop("samples")
-    assert isinstance(samples, list)
-    res["stalls"] = stall_analysis(samples, _f(res, "t0"), probe.starts)
-    windows = snapshot_windows(probe.snapshot_seen, _f(res, "t0"))
-    res["snapshot_windows_s"] = windows
-    res["p99_ms_outside_snapshots"] = outside_windows_p99_ms(samples, windows, after_s=0.5)
-    return res
+def _round_summary(closed: dict[str, object], opened: dict[str, object], seconds: float) -> dict[str, object]:
+    """One round: its closed loop (the 80 % base) and its open loop."""
+    return {"closed_rate": round(_f(closed, "rate")), "closed_us_per_order": _us_per_order(closed),
+            "closed_snapshots_during": closed["snapshots_during"],
+            "rate": round(_f(opened, "rate")), "p50_ms": opened.get("p50_ms"), "p99_ms": opened["p99_ms"],
+            "engine_cpu_share": round(_f(opened, "engine_cpu_s") / seconds, 2),
+            "engine_cpu_us_per_order": _us_per_order(opened), "snapshots_during": opened["snapshots_during"]}
 
 
-def _round_summary(res: dict[str, object], seconds: float) -> dict[str, object]:
-    return {"closed_rate": res["closed_rate"], "closed_us_per_order": res["closed_us_per_order"],
-            "rate": round(_f(res, "rate")), "p50_ms": res.get("p50_ms"),
-            "p99_ms": res["p99_ms"], "engine_cpu_share": round(_f(res, "engine_cpu_s") / seconds, 2),
-            "engine_cpu_us_per_order": _us_per_order(res), "snapshots_during": res["snapshots_during"],
-            "closed_snapshots_during": res["closed_snapshots_during"]}
+def fund(url: str) -> None:
+    """The benchmark's market: an index price, and ``ACCOUNTS`` funded accounts ``b0``...."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=10.0) as client:
+        price = client.put("/admin/index-price", json={"symbol": "BTCUSDT", "price": "60000"})
+        assert price.status_code == 200, price.text
+        for i in range(ACCOUNTS):
+            r = client.post(f"/v1/accounts/b{i}/deposits", json={"asset": "USDT", "amount": "100000000"})
+            assert r.status_code == 200, r.text
 
 
 def _f(d: dict[str, object], key: str) -> float:
@@ -260,30 +261,26 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
             pin_process(proc.pid, ENGINE_CPU)
         with httpx.Client(base_url=url, timeout=5.0) as client:
             header = client.get("/healthz").headers.get("server", "")
-            assert client.put("/admin/index-price", json={"symbol": "BTCUSDT", "price": "60000"}
-                              ).status_code == 200
-            for i in range(ACCOUNTS):
-                r = client.post(f"/v1/accounts/b{i}/deposits", json={"asset": "USDT", "amount": "100000000"})
-                assert r.status_code == 200, r.text
+        fund(url)
         name = server or ("uvicorn" if header.lower().startswith("uvicorn") else header or "builtin")
         run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
-        closed = [_closed(url, plan, conns, 10_000_000 * (i + 1), pinned, proc.pid)
+        closed = [_measured("closed", url, plan, conns, 10_000_000 * (i + 1), pinned, proc.pid)
                   for i, conns in enumerate(plan.connections)]
         best = max(closed, key=lambda r: _f(r, "rate"))
         conns = int(_f(best, "connections"))
         rounds: list[dict[str, object]] = []
+        summaries: list[dict[str, object]] = []
         for k in range(plan.rounds):
             # each round's open loop runs at 80 % of a closed loop measured just before it, so a
             # host that slowed down (or sped up) since the sweep does not skew the ratio
-            base = best if k == 0 else _closed(url, plan, conns, 50_000_000 + 10**7 * k, pinned, proc.pid)
-            rounds.append(_open(url, plan, max(conns, 64), 0.8 * _f(base, "rate"), 900_000_000 + k * 10**7,
-                                pinned, proc.pid))
-            rounds[-1]["closed_rate"] = round(_f(base, "rate"))
-            rounds[-1]["closed_snapshots_during"] = base["snapshots_during"]
-            rounds[-1]["closed_us_per_order"] = _us_per_order(base)
-        closed_after = _closed(url, plan, conns, 80_000_000, pinned, proc.pid)
+            base = best if k == 0 else _measured("closed", url, plan, conns, 50_000_000 + 10**7 * k, pinned,
+                                                 proc.pid)
+            rounds.append(_measured("open", url, plan, max(conns, 64), 900_000_000 + k * 10**7, pinned,
+                                    proc.pid, rate=0.8 * _f(base, "rate")))
+            summaries.append(_round_summary(base, rounds[-1], plan.seconds))
+        closed_after = _measured("closed", url, plan, conns, 80_000_000, pinned, proc.pid)
         opened = sorted(rounds, key=lambda r: _f(r, "p99_ms"))[len(rounds) // 2]  # the median round
-        opened["rounds"] = [_round_summary(r, plan.seconds) for r in rounds]
+        opened["rounds"] = summaries
         opened["closed_rate_after"] = round(_f(closed_after, "rate"))
         opened["state"] = _state_cost(url)
         opened["snapshot"] = _snapshot_cost(url, _seq(url))

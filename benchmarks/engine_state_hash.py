@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import tempfile
 from pathlib import Path
 
 from bench_common import emit, engine_argv, start
-from engine_http_bench import ACCOUNTS, HttpPlan, _f, _state_cost, run_loadgen
+from engine_http_bench import HttpPlan, _f, _state_cost, fund, run_loadgen
 
 
-def _engine(tmp: Path, mode: str) -> tuple[object, str]:
-    import httpx
-
+def _engine(tmp: Path, mode: str) -> tuple[subprocess.Popen[str], str]:
     proc, url = start(engine_argv(tmp / f"{mode}.sqlite", "blue", "leader", "--inbound-limit", "20000",
                                   "--snapshot-mode", mode), tmp / f"{mode}.log")
-    with httpx.Client(base_url=url, timeout=10) as client:
-        price = client.put("/admin/index-price", json={"symbol": "BTCUSDT", "price": "60000"})
-        assert price.status_code == 200, price.text
-        for i in range(ACCOUNTS):
-            client.post(f"/v1/accounts/b{i}/deposits", json={"asset": "USDT", "amount": "100000000"})
+    fund(url)
     return proc, url
 
 
@@ -50,8 +45,8 @@ def main() -> None:
                     results[mode].append(_state_cost(url))
         finally:
             for proc, _ in engines.values():
-                proc.terminate()  # type: ignore[attr-defined]
-                proc.wait(20)  # type: ignore[attr-defined]
+                proc.terminate()
+                proc.wait(20)
 
     def median(mode: str, key: str) -> float:
         return statistics.median(_f(r, key) for r in results[mode])

@@ -48,8 +48,7 @@ class StateHasher:
         fork = node.opts.snapshot_mode is SnapshotMode.FORK
         self.forker = ForkSnapshotter(node.journal.path, timeout_s=timeout_s) if fork else None
         self._known: tuple[int, int, str] | None = None  # (engine generation, seq, hash) of the last result
-        self._running: asyncio.Future[Captured] | None = None
-        self._running_generation = -1  # the engine generation the running child hashes
+        self._running: tuple[int, asyncio.Future[Captured]] | None = None  # (engine generation, child)
         self.forks = 0  # hash children started (tests and benchmarks read it)
 
     async def current(self) -> tuple[int, str]:
@@ -58,7 +57,8 @@ class StateHasher:
         known = self._known
         if known is not None and known[:2] == (generation, engine.seq):
             return known[1], known[2]
-        fut = self._running if self._running_generation == generation else None
+        running = self._running
+        fut = running[1] if running is not None and running[0] == generation else None
         if fut is None:
             fut = self._fork(engine, generation) if self._worth_forking(engine.seq) else None
             if fut is None:
@@ -82,22 +82,20 @@ class StateHasher:
     def _fork(self, engine: Engine, generation: int) -> asyncio.Future[Captured] | None:
         if self.forker is None:
             return None
-        node = self.node
-        started = time.perf_counter()
         try:
-            fut = self.forker.start(engine, engine.seq, node.epoch, 0, hash_only=True)
+            fut = self.forker.start(engine, engine.seq, self.node.epoch, 0, hash_only=True)
         except OSError as exc:
             log.warning("state hash: fork failed (%s); hashing on the event loop", exc)
             return None
-        node.metrics.state_hash_duration.observe(time.perf_counter() - started)
+        self.node.metrics.state_hash_duration.observe(self.forker.last_fork_s)
         self.forks += 1
-        self._running, self._running_generation = fut, generation
+        self._running = (generation, fut)
         fut.add_done_callback(lambda done: self._child_done(generation, done))
         return fut
 
     def _child_done(self, generation: int, fut: asyncio.Future[Captured]) -> None:
-        if self._running is fut:
-            self._running, self._running_generation = None, -1
+        if self._running is not None and self._running[1] is fut:
+            self._running = None
         if not fut.cancelled() and fut.exception() is None:
             captured = fut.result()
             self._known = (generation, captured.seq, captured.state_hash)
