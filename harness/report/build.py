@@ -236,6 +236,10 @@ def build_report(
         "scenario": scenario.name if scenario else (manifest or {}).get("scenario"),
         "profile": scenario.profile if scenario else (manifest or {}).get("profile"),
         "seed": scenario.seed if scenario else (manifest or {}).get("seed"),
+        # what "no acknowledged order lost" was checked against: an engine crash (process) or also
+        # an OS crash (power); the game day's faults kill processes, never the machine
+        "durability": (scenario.stack.durability.value if scenario
+                       else ((manifest or {}).get("config") or {}).get("stack", {}).get("durability")),
         "started_at": min(times, default=None),
         "ended_at": max(times, default=None),
         "hypothesis": hypothesis(history),

@@ -56,7 +56,8 @@ def render_html(report: dict[str, Any], panels: dict[str, list[Series]]) -> str:
         f"<h1>{title}</h1>",
         f'<p><span class="verdict {escape(report["verdict"])}">{escape(report["verdict"].upper())}</span> '
         f"exit code {report['exit_code']} · run <code>{escape(str(report.get('run_id')))}</code> · "
-        f"seed {escape(str(report.get('seed')))} · profile {escape(profile)}</p>",
+        f"seed {escape(str(report.get('seed')))} · profile {escape(profile)} · "
+        f"durability {escape(str(report.get('durability') or '-'))}</p>",
     ]
     if report["reasons"]:
         parts.append("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in report["reasons"][:20]) + "</ul>")

@@ -13,7 +13,8 @@ def _s(v: Any) -> str:
 
 def summary(report: dict[str, Any]) -> str:
     lines = [
-        f"gameday {report.get('scenario')} (run {report.get('run_id') or '-'}, seed {report.get('seed')})"
+        f"gameday {report.get('scenario')} (run {report.get('run_id') or '-'}, seed {report.get('seed')}, "
+        f"durability {report.get('durability') or '-'})"
         f": {MARK.get(report['verdict'], report['verdict'])}"
     ]
     for d in report["detection"]:

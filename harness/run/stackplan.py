@@ -59,6 +59,7 @@ def stack_spec(scenario: Scenario, run_dir: Path, journal: Path, *, prometheus: 
         engines=tuple(engines),
         journal=journal,
         engine_config=engine_config,
+        durability=scenario.stack.durability.value,
         feed_symbols=scenario.stack.feed.symbols,
         feed_args=feed_args(scenario),
         toxiproxy_url=scenario.stack.toxiproxy_url,

@@ -15,6 +15,13 @@ class OverflowPolicy(StrEnum):
     SHED = "shed"
 
 
+class Durability(StrEnum):
+    """What an engine's acknowledgement survives (``margin-engine serve --durability``)."""
+
+    POWER = "power"  # each group commit fsyncs the journal's WAL: survives an OS crash or power loss
+    PROCESS = "process"  # written to the WAL in the page cache: survives the engine process dying
+
+
 class EngineRole(StrEnum):
     LEADER = "leader"
     STANDBY = "standby"
@@ -93,6 +100,8 @@ class StackSpec:
     scrape_interval: float = 0.25
     evaluation_interval: float = 0.25
     feed: FeedSpec = field(default_factory=FeedSpec)
+    # One journal for both colors, so one durability for both engines.
+    durability: Durability = Durability.POWER
     # Overlay on the engine's built-in config (RFC 7386 merge patch: ``engine:`` options and
     # ``instruments.<SYMBOL>`` fields; null removes a field). Empty = the built-in config as is.
     engine_config: Mapping[str, Any] = field(default_factory=dict)

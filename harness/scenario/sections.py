@@ -12,6 +12,7 @@ from harness.scenario.model import (
     AnalysisCheck,
     CheckKind,
     Detection,
+    Durability,
     EngineRole,
     EngineSpec,
     FaultSpec,
@@ -55,7 +56,7 @@ def _endpoint(r: Reader, obj: Mapping[str, Any], key: str, path: str, local: str
 
 def stack(r: Reader, raw: Any, path: str = "stack") -> StackSpec:
     m = r.mapping(raw, path, ("engines", "toxiproxy", "prometheus", "scrape_interval",
-                              "evaluation_interval", "feed", "engine_config"))
+                              "evaluation_interval", "feed", "engine_config", "durability"))
     engines_raw = r.mapping(m.get("engines") or {"blue": {"role": "leader"}}, join(path, "engines"), COLORS)
     engines = []
     for color, spec in engines_raw.items():
@@ -90,6 +91,7 @@ def stack(r: Reader, raw: Any, path: str = "stack") -> StackSpec:
         scrape_interval=r.duration(m, "scrape_interval", path, 0.25, positive=True),
         evaluation_interval=r.duration(m, "evaluation_interval", path, 0.25, positive=True),
         feed=feed,
+        durability=Durability(r.string(m, "durability", path, "power", tuple(Durability))),
         engine_config=engine_config(r, m.get("engine_config"), join(path, "engine_config")),
     )
 

@@ -17,6 +17,7 @@ from harness.stack.process import ProcessSpec
 COLORS = ("blue", "green")
 ROLES = ("leader", "standby", "auto")
 POLICIES = ("halt", "shed")
+DURABILITIES = ("power", "process")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RULES = (REPO_ROOT / "dashboards" / "prometheus" / "alerts.yml",
                  REPO_ROOT / "dashboards" / "prometheus" / "recording.yml")
@@ -54,6 +55,7 @@ class StackSpec:
     engines: tuple[EngineSpec, ...] = DEFAULT_ENGINES
     journal: Path | None = None
     engine_config: Path | None = None
+    durability: str = "power"  # margin-engine serve --durability, for every engine (one journal)
     feed_symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT")
     feed_args: tuple[str, ...] = ()
     toxiproxy_url: str | None = None
@@ -76,6 +78,8 @@ class StackSpec:
             raise ValueError("engines: at least one, each color once")
         if self.active_color not in colors:
             raise ValueError(f"active_color {self.active_color!r} is not one of the engines {colors}")
+        if self.durability not in DURABILITIES:
+            raise ValueError(f"durability {self.durability!r}: one of {DURABILITIES} required")
 
     @property
     def journal_path(self) -> Path:
@@ -102,8 +106,8 @@ class StackSpec:
 
     def engine_process(self, engine: EngineSpec, feed_url: str | None) -> ProcessSpec:
         argv = [*self.engine_command, "serve", "--journal", str(self.journal_path), "--color", engine.color,
-                "--role", engine.role, "--overflow-policy", engine.overflow_policy, "--host", "127.0.0.1",
-                "--port", "0"]
+                "--role", engine.role, "--overflow-policy", engine.overflow_policy,
+                "--durability", self.durability, "--host", "127.0.0.1", "--port", "0"]
         if self.engine_config is not None:
             argv += ["--config", str(self.engine_config)]
         if feed_url:

@@ -8,7 +8,7 @@ import yaml
 from harness.scenario import ScenarioError, load_scenario, validate_file
 from harness.scenario.builtins import list_builtins, resolve, scenarios_dir
 from harness.scenario.durations import parse_duration
-from harness.scenario.model import CheckKind, NoDataPolicy, RemediationAction
+from harness.scenario.model import CheckKind, Durability, NoDataPolicy, RemediationAction
 
 BUILTINS = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 
@@ -174,3 +174,15 @@ def test_engine_config_overlay_shape_is_checked(tmp_path):
     issues = issues_of(write(tmp_path, doc))
     assert any("stack.engine_config.instrumnets" in i and "unknown field" in i for i in issues)
     assert any("stack.engine_config.instruments.BTCUSDT" in i and "must be a mapping" in i for i in issues)
+
+
+def test_stack_durability_defaults_to_power_and_is_checked(tmp_path):
+    assert load_scenario(write(tmp_path, MINIMAL)).stack.durability is Durability.POWER
+    doc = dict(MINIMAL, stack=dict(MINIMAL["stack"], durability="process"))
+    assert load_scenario(write(tmp_path, doc)).stack.durability is Durability.PROCESS
+    # the CI profile of the Binance game day takes fsync stalls out of its ramp's latency gate
+    assert load_scenario(resolve("binance-um-2025"), "ci").stack.durability is Durability.PROCESS
+    assert load_scenario(resolve("binance-um-2025")).stack.durability is Durability.POWER
+    bad = dict(MINIMAL, stack=dict(MINIMAL["stack"], durability="fsync"))
+    issues = issues_of(write(tmp_path, bad))
+    assert any("stack.durability" in i and "power" in i and "process" in i for i in issues), issues

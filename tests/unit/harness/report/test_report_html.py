@@ -73,3 +73,18 @@ def test_no_profile_reads_default(tmp_path: Path) -> None:
     assert report["profile"] is None
     html = render_html(report, {})
     assert "profile default" in html and "profile None" not in html
+
+
+def test_the_report_names_the_durability_it_checked_against(tmp_path: Path) -> None:
+    from harness.report.terminal import summary
+    from harness.scenario import load_scenario
+    from harness.scenario.builtins import resolve
+
+    history = read_history(_history(tmp_path))
+    ci = build_report(load_scenario(resolve("binance-um-2025"), "ci"), history, [], run_id="r1")
+    assert ci["durability"] == "process"
+    assert "durability process" in render_html(ci, {}) and "durability process" in summary(ci)
+    # `gameday analyze` of a folder without the scenario reads it from the manifest's config
+    manifest = {"config": {"stack": {"durability": "power"}}}
+    assert build_report(None, history, [], run_id="r1", manifest=manifest)["durability"] == "power"
+    assert build_report(None, history, [], run_id="r1")["durability"] is None

@@ -108,5 +108,6 @@ def test_engine_config_overlay_is_written_to_the_run_folder_and_passed_to_serve(
     spec = stack_spec(s, tmp_path, tmp_path / "j.sqlite", engine_config=path)
     argv = spec.engine_process(spec.engines[0], None).argv
     assert argv[argv.index("--config") + 1] == str(path)
+    assert argv[argv.index("--durability") + 1] == "process"  # the ci profile's stack.durability
     plain = load_scenario(SCENARIOS / "latency-spike.yaml")
     assert write_engine_config(plain, tmp_path / "none") is None

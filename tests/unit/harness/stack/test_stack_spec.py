@@ -18,8 +18,10 @@ def test_engine_argv_and_order():
     p = spec.engine_process(spec.engines[0], "tcp://127.0.0.1:5")
     assert p.name == "engine-green" and p.ready_path == "/healthz"
     assert list(p.argv) == ["me", "serve", "--journal", "/tmp/run-x/journal.sqlite", "--color", "green",
-                            "--role", "standby", "--overflow-policy", "shed", "--host", "127.0.0.1",
-                            "--port", "0", "--feed", "tcp://127.0.0.1:5"]
+                            "--role", "standby", "--overflow-policy", "shed", "--durability", "power",
+                            "--host", "127.0.0.1", "--port", "0", "--feed", "tcp://127.0.0.1:5"]
+    argv = _spec(durability="process").engine_process(spec.engines[1], None).argv
+    assert argv[argv.index("--durability") + 1] == "process"
 
 
 def test_feed_proxy_and_gateway_argv():
@@ -45,6 +47,7 @@ def test_default_rule_files_exist():
         {"engines": ()},
         {"engines": (EngineSpec("blue"), EngineSpec("blue", "standby"))},
         {"active_color": "green", "engines": (EngineSpec("blue"),)},
+        {"durability": "fsync"},
     ],
 )
 def test_bad_stack_specs(kw):
