@@ -176,14 +176,18 @@ def _state_cost(url: str) -> dict[str, object]:
             with httpx.Client(base_url=url, timeout=30) as poller:
                 while not done.is_set():
                     t = time.monotonic()
-                    poller.get("/v1/state", params={"hash": "false"})
+                    try:
+                        poller.get("/v1/state", params={"hash": "false"})
+                    except httpx.HTTPError:  # the hash request's failure is the one reported
+                        return
                     polls.append((time.monotonic() - t) * 1000)
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         time.sleep(0.05)
         started = time.monotonic()
-        client.get("/v1/state")
+        # past the hash child's own 120 s limit the engine hashes on its loop and answers anyway
+        client.get("/v1/state", timeout=180)
         hashed = (time.monotonic() - started) * 1000
         done.set()
         poller.join(30)

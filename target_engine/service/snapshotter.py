@@ -27,8 +27,9 @@ the open file description, so an inherited descriptor would keep a SIGKILLed lea
 block the standby's promotion until the child exited; closing the child's copy leaves the parent's
 lock held). SQLite descriptors are left open and untouched (closing them could hand their numbers to
 new files the copied SQLite state would then write to). Garbage collection is disabled (a collection
-would touch, and so copy, every page of the frozen heap). It lowers its own priority to nice 19
-(see ``_CHILD_NICE``) and, when the engine is pinned to some CPUs, moves to the others. It leaves
+would touch, and so copy, every page of the frozen heap). When the engine is pinned to some CPUs it
+moves to the others; it lowers its own priority to nice 19 (see ``_CHILD_NICE``), except a
+hash-only child that moved (a client waits for it, and the engine's CPUs are not shared). It leaves
 with ``os._exit`` in every case: no finalizer, atexit hook or buffered stream of the parent runs in
 the child.
 
@@ -82,6 +83,8 @@ _PR_SET_PDEATHSIG = 1
 # parent's CPU affinity, so at normal priority it took half of the engine's core for the ~1 s of
 # its dump and the loop's latency went from ms to ~1 s under load; at nice 19 it gets what the
 # loop leaves idle (and ~1.5 % when the loop is saturated, within ``timeout_s``).
+# A hash-only child that left the serving CPUs keeps the parent's priority: a client is waiting
+# for it, and at nice 19 next to a busy load generator it took over 30 s for a 0.5 s hash.
 _CHILD_NICE = 19
 _CHUNK = 1 << 20
 
@@ -98,6 +101,7 @@ class Captured:
     state_hash: str
     payload: bytes  # a bytearray when it came from a child (read in place); equal bytes either way
     cpu_s: float = field(default=0.0, compare=False)  # hash-only child: CPU seconds its hash took
+    nice: int = field(default=0, compare=False)  # the child's niceness (0 inline)
 
 
 def state_hash_of_dump(snap: dict[str, Any]) -> str:
@@ -260,7 +264,8 @@ def _result(meta: dict[str, Any] | None, payload: bytearray, exit_code: int) -> 
     # the bytearray is used as bytes (sqlite3 binds it as a BLOB, zlib.crc32 reads it): converting
     # would copy 14 MB while holding the GIL, i.e. stall the event loop
     return Captured(int(meta["seq"]), int(meta["epoch"]), int(meta["ts_ms"]), str(meta["state_hash"]),
-                    cast(bytes, payload), float(meta.get("cpu_s", 0.0)))
+                    cast(bytes, payload), float(meta.get("cpu_s", 0.0)),
+                    int(meta.get("nice", 0)))
 
 
 # ---------------------------------------------------------------------- the child
@@ -275,11 +280,12 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
         signal.set_wakeup_fd(-1)
     gc.disable()
     _close_inherited(keep=w, lock_file=lock_file)
-    with contextlib.suppress(OSError):
-        os.nice(_CHILD_NICE)
-    _leave_the_serving_cpus()
+    if not (_leave_the_serving_cpus() and hash_only):
+        with contextlib.suppress(OSError):
+            os.nice(_CHILD_NICE)
     try:
-        head: dict[str, Any] = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms}
+        head: dict[str, Any] = {"seq": seq, "epoch": epoch, "ts_ms": ts_ms,
+                                "nice": os.getpriority(os.PRIO_PROCESS, 0)}
         if hash_only:
             failpoints.hit(HASH_FAILPOINT)
             cpu0 = time.process_time()
@@ -301,15 +307,18 @@ def _child_main(w: int, parent: int, lock_file: Path, engine: Engine, point: tup
     os._exit(code)
 
 
-def _leave_the_serving_cpus() -> None:
+def _leave_the_serving_cpus() -> bool:
     """An engine pinned to some CPUs (a dedicated core) keeps them for serving: the child moves to
-    the machine's other CPUs when there are any (it inherits the parent's affinity)."""
+    the machine's other CPUs when there are any (it inherits the parent's affinity). Whether it
+    moved."""
     with contextlib.suppress(OSError, AttributeError):
         serving = os.sched_getaffinity(0)
         online = set(range(os.cpu_count() or 1))
         others = online - serving
         if others:
             os.sched_setaffinity(0, others)
+            return True
+    return False
 
 
 def _die_with_parent(parent: int) -> None:

@@ -5,9 +5,9 @@ orders, ~0.5 s at 137,000 commands, more as the state grows, and the engine cach
 the next command. Computed on the event loop, every order and scrape behind it waits. Here, in
 ``fork`` snapshot mode (the default where ``os.fork`` exists), a hash that costs more than
 ``inline_below_s`` (20 ms) is computed by a hash-only child of ``snapshotter.ForkSnapshotter``
-(same hygiene as a snapshot child: nice 19, off the engine's CPUs, no SQLite, dies with the
-parent): the loop only forks (~5 ms) and the child pipes the digest back. The answer pairs the
-digest with the seq of the state it describes, i.e. the seq at the fork.
+(same hygiene as a snapshot child: off the engine's CPUs when it is pinned, else nice 19; no
+SQLite; dies with the parent): the loop only forks (~5 ms) and the child pipes the digest back.
+The answer pairs the digest with the seq of the state it describes, i.e. the seq at the fork.
 
 - Which way: by the CPU the last hash cost (measured on the loop, or by the child); before any
   measurement, inline below ``inline_below_seq`` (10,000) commands of state, forked above. A

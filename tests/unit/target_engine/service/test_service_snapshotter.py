@@ -210,6 +210,35 @@ def test_child_of_a_pinned_engine_leaves_its_cpus(engine: Engine, tmp_path: Path
     asyncio.run(run())
 
 
+def _hash_child(engine: Engine, path: Path, serving: set[int] | None) -> Captured:
+    """A hash-only child forked while this thread runs on ``serving`` (None: unpinned)."""
+    saved = os.sched_getaffinity(0)
+
+    async def run() -> Captured:
+        if serving is not None:
+            os.sched_setaffinity(0, serving)  # the fork inherits it
+        try:
+            fut = ForkSnapshotter(path, timeout_s=60).start(engine, engine.last_seq, 1, 1, hash_only=True)
+        finally:
+            os.sched_setaffinity(0, saved)
+        return await fut
+
+    return asyncio.run(run())
+
+
+def test_hash_child_sharing_the_engines_cpus_yields_them(engine: Engine, tmp_path: Path) -> None:
+    online = set(range(os.cpu_count() or 1))
+    assert _hash_child(engine, tmp_path / "j.sqlite", online).nice == _CHILD_NICE
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs a second CPU for the child to move to")
+def test_hash_child_off_a_pinned_engines_cpus_keeps_its_priority(engine: Engine, tmp_path: Path) -> None:
+    """A client waits for it, and it no longer shares a CPU with the engine."""
+    got = _hash_child(engine, tmp_path / "j.sqlite", {0})
+    assert got.state_hash == engine.state_hash()
+    assert got.nice == os.getpriority(os.PRIO_PROCESS, 0) < _CHILD_NICE
+
+
 @pytest.mark.parametrize("odd", ["ascii", "caf\u00e9", "del\x7f", "ctl\x01", 2**70])
 def test_hash_of_a_dump_is_the_json_dumps_definition_for_any_value(odd: object) -> None:
     """The orjson fast path gives way to json.dumps where their bytes could differ."""
