@@ -76,8 +76,14 @@ gameday: system-deps venv
 	@$(MAKE) --no-print-directory native || echo "make gameday: no compiled domain, running the pure-Python one"
 	$(BIN)/gameday run scenarios/binance-um-2025.yaml
 
+# Every script in benchmarks/ prints figures, except these modules the others run or import (the
+# load generator and its sink take arguments, the sink serves until stopped; engine_service.py runs
+# engine_http_bench).
+BENCH_HELPERS := bench_common bench_probes engine_http_bench loadgen_http loadgen_sink loadgen_stats loadgen_wire
 bench: venv
-	@for f in benchmarks/*.py; do echo "# $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/*.py; do \
+	  case " $(BENCH_HELPERS) " in *" $$(basename $$f .py) "*) continue;; esac; \
+	  echo "# $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -f target_engine/domain/*.so target_engine/domain/_native.json
