@@ -11,7 +11,9 @@
    default: fsync per commit, survives any crash), and for ``--http-server`` (default: the
    engine's default server; ``both``: builtin, with uvicorn measured in the same run as the
    baseline). First, the generator's own ceiling against a server that only answers 200
-   (benchmarks/loadgen_sink.py) -> ``loadgen_http_capacity_per_s``.
+   (benchmarks/loadgen_sink.py) -> ``loadgen_http_capacity_per_s``; then 20 s of
+   benchmarks/host_speed.py on the engine's CPU -> ``host_cpu_speed_spread`` (how far this host's
+   speed moved in 2 s windows; above 1.25, 80 % of a maximum can be all of a slow window's capacity).
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
    with its events through the real journal, then ``recover`` from seq 0 (every command
    re-executed, no snapshot) in 3 fresh processes -> the median's commands/s, and per CPU-second.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -44,6 +47,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))  # sibling modules when
 
 from bench_common import emit, engine_argv, http  # noqa: E402
 from bench_common import start as launch  # noqa: E402
+from bench_probes import ENGINE_CPU, can_pin  # noqa: E402
 from engine_http_bench import (  # noqa: E402
     HttpPlan,
     bench_http,
@@ -51,6 +55,7 @@ from engine_http_bench import (  # noqa: E402
     emit_http,
     http_server_choices,
 )
+from host_speed import emit_spread, host_spread  # noqa: E402
 from loadgen_http import positive  # noqa: E402
 
 
@@ -221,10 +226,27 @@ def http_plan(args: argparse.Namespace) -> HttpPlan:
     )
 
 
+def host_check(seconds: float, pin: bool) -> None:
+    """The host's speed spread on the engine's CPU before any HTTP figure (host_speed.py): whether
+    this machine holds one speed long enough for a figure at 80 % of a maximum to mean anything."""
+    pinned = pin and can_pin()
+    saved = os.sched_getaffinity(0) if pinned else set()
+    if pinned:
+        os.sched_setaffinity(0, {ENGINE_CPU})
+    try:
+        found = host_spread(seconds)
+    finally:
+        if pinned:
+            os.sched_setaffinity(0, saved)
+    emit_spread(found, cpu=ENGINE_CPU if pinned else None, seconds=seconds,
+                when="just before the HTTP figures, machine otherwise idle")
+
+
 def run_http(tmp: Path, args: argparse.Namespace) -> None:
     """HTTP rows per durability; with ``--http-server both`` builtin is the figure and uvicorn, run
     first on its own engine, its baseline (rows suffixed ``_uvicorn``)."""
     plan = http_plan(args)
+    host_check(5.0 if args.quick else 20.0, plan.pin)
     choices = http_server_choices()
     if args.http_server and not choices:
         raise SystemExit("this engine has no --http-server option (only its default server)")
