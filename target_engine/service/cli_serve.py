@@ -16,7 +16,6 @@ from target_engine.journal.schema import Durability
 from target_engine.journal.store import Journal
 from target_engine.service.feed_client import parse_feed_url
 from target_engine.service.options import (
-    BUSY_INTERVAL_FACTOR,
     DEFAULT_COMMIT_INTERVAL_MS,
     DEFAULT_SNAPSHOT_MODE,
     HttpServerKind,
@@ -67,10 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="least time between the starts of two group commits while one follows another "
                         "(a batch waits up to this long for more commands; fewer, larger commits cost less "
                         "CPU per order); default %(default)s, 0 commits as soon as the previous one is done")
-    p.add_argument("--commit-interval-busy-ms", type=float, default=None,
-                   help="the same interval once the event loop thread is 80 %% busy or more (linear from "
-                        "--commit-interval-ms at 50 %%): near saturation larger commits buy back CPU for a "
-                        "few ms of latency; default 4 x --commit-interval-ms, at least --commit-interval-ms")
     p.add_argument("--checkpoint-interval-ms", type=int, default=500,
                    help="WAL checkpoints in a background thread at this interval, off the commit path "
                         "(0: SQLite's automatic checkpoint inside commits)")
@@ -82,17 +77,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--truncate-corrupt-tail", action="store_true",
                    help="quarantine records from the first corrupt one instead of refusing to start")
     p.set_defaults(func=run)
-
-
-def commit_intervals(base_ms: float, busy_ms: float | None) -> tuple[float, float]:
-    """``--commit-interval-ms`` and ``--commit-interval-busy-ms`` checked, the latter defaulting to
-    ``BUSY_INTERVAL_FACTOR`` x the former; ValueError names the option at fault."""
-    if not 0 <= base_ms <= 1000:
-        raise ValueError("--commit-interval-ms must be 0..1000")
-    busy = base_ms * BUSY_INTERVAL_FACTOR if busy_ms is None else busy_ms
-    if not base_ms <= busy <= 1000:
-        raise ValueError("--commit-interval-busy-ms must be between --commit-interval-ms and 1000")
-    return base_ms, busy
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -112,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
                      "clock_tick_ms"):
             if getattr(args, name) <= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive")
-        base_ms, busy_ms = commit_intervals(args.commit_interval_ms, args.commit_interval_busy_ms)
+        if not 0 <= args.commit_interval_ms <= 1000:
+            raise ValueError("--commit-interval-ms must be 0..1000")
         if args.checkpoint_interval_ms < 0:
             raise ValueError("--checkpoint-interval-ms must be >= 0")
         if not 0 <= args.port <= 65535:
@@ -143,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
         auto_promote=not args.no_auto_promote, inbound_limit=args.inbound_limit,
         margin_queue_limit=args.margin_queue_limit, margin_low_water=low, snapshot_every=args.snapshot_every,
         clock_tick_ms=args.clock_tick_ms, http_server=HttpServerKind(args.http_server),
-        snapshot_mode=SnapshotMode(args.snapshot_mode), commit_interval_ms=base_ms,
-        commit_interval_busy_ms=busy_ms,
+        snapshot_mode=SnapshotMode(args.snapshot_mode), commit_interval_ms=args.commit_interval_ms,
     )
     from target_engine.service.server import serve
 

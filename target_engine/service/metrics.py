@@ -47,9 +47,6 @@ class EngineMetrics:
                               registry=r).labels(color)
         self.commit_duration = Histogram("engine_journal_commit_duration_seconds", "group commit latency",
                                          c, buckets=LATENCY_BUCKETS, registry=r).labels(color)
-        self.commit_interval = Gauge("engine_journal_commit_interval_seconds",
-                                     "least time between two group commit starts now (longer when busy)", c,
-                                     registry=r).labels(color)
         self.batch_size = Histogram("engine_journal_batch_size", "commands per group commit", c,
                                     buckets=BATCH_BUCKETS, registry=r).labels(color)
         self.state_hash_duration = Histogram(

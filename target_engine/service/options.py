@@ -36,8 +36,6 @@ class SnapshotMode(StrEnum):
 # 2 ms: at 6,000 orders/s in the pipeline benchmark, -15 % CPU per order and a lower p99 for ~2 ms
 # more p50 (benchmarks/pipeline_sequencer.py --commit-interval-ms)
 DEFAULT_COMMIT_INTERVAL_MS = 2.0
-# the interval once the event loop thread is busy (service/pacing.py): 4x the base by default
-BUSY_INTERVAL_FACTOR = 4.0
 
 DEFAULT_SNAPSHOT_MODE = SnapshotMode.FORK if hasattr(os, "fork") else SnapshotMode.INLINE
 
@@ -57,9 +55,6 @@ class ServiceOptions:
     # least time between the starts of two pipelined group commits: below saturation commits are
     # small and each costs ~80 us of CPU (writer thread, GIL hand-offs); waiting lets them grow
     commit_interval_ms: float = DEFAULT_COMMIT_INTERVAL_MS
-    # ... and once the event loop thread is >= 80 % busy (linear from 50 %; never below
-    # commit_interval_ms): see service/pacing.py
-    commit_interval_busy_ms: float = DEFAULT_COMMIT_INTERVAL_MS * BUSY_INTERVAL_FACTOR
     margin_queue_limit: int = 1000
     margin_low_water: int = 500
     snapshot_every: int = 100_000

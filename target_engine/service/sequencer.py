@@ -39,7 +39,6 @@ from target_engine.service.commit_thread import CommitThread
 from target_engine.service.errors import ApiError, not_leader, overloaded
 from target_engine.service.node import Node
 from target_engine.service.observe import observe_events
-from target_engine.service.pacing import CommitPacing
 from target_engine.service.snapshots import Snapshots
 
 __all__ = ["Pending", "Sequencer"]
@@ -60,9 +59,7 @@ class Sequencer:
         self.max_batch = node.opts.max_batch
         # bound on what is merged into the next commit while one is in flight (rows per transaction)
         self.merge_limit = 4 * node.opts.max_batch
-        base = node.opts.commit_interval_ms / 1000.0
-        self.pacing = CommitPacing(base, max(base, node.opts.commit_interval_busy_ms / 1000.0))
-        node.metrics.commit_interval.set(base)
+        self.commit_interval = node.opts.commit_interval_ms / 1000.0
         self._commit_started = 0.0  # when the last commit went to the writer (time.monotonic)
         self._wake = asyncio.Event()
         self._writer = CommitThread()
@@ -156,12 +153,9 @@ class Sequencer:
         return None
 
     async def _pace(self, following: Applied) -> None:
-        """Hold ``following`` until the commit interval (``pacing``: longer when the loop is busy)
-        after the previous commit started, so that what arrives meanwhile joins it (skipped once it
-        could not grow any more)."""
-        interval = self.pacing.interval()
-        self.node.metrics.commit_interval.set(interval)
-        wait = self._commit_started + interval - time.monotonic()
+        """Hold ``following`` until ``commit_interval`` after the previous commit started, so that
+        what arrives meanwhile joins it (skipped once it could not grow any more)."""
+        wait = self._commit_started + self.commit_interval - time.monotonic()
         if wait > 0 and following.command_count + len(self.queue) < self.merge_limit:
             await asyncio.sleep(wait)
 

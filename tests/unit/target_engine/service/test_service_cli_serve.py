@@ -39,22 +39,3 @@ def test_commit_interval_out_of_range_is_a_usage_error(value: str, tmp_path: Pat
     assert cli_serve.run(args) == cli_serve.EXIT_USAGE
     assert "--commit-interval-ms must be 0..1000" in capsys.readouterr().err
     assert not (tmp_path / "j.sqlite").exists()  # refused before the journal is opened
-
-
-def test_busy_commit_interval_defaults_to_four_times_the_base_and_follows_it() -> None:
-    assert _parse().commit_interval_busy_ms is None  # resolved against the base
-    assert cli_serve.commit_intervals(DEFAULT_COMMIT_INTERVAL_MS, None) == (2.0, 8.0)
-    assert cli_serve.commit_intervals(2.0, None)[1] == ServiceOptions().commit_interval_busy_ms
-    assert cli_serve.commit_intervals(0.0, None) == (0.0, 0.0)  # 0 still turns pacing off
-    assert cli_serve.commit_intervals(2.0, 5.0) == (2.0, 5.0)
-
-
-@pytest.mark.parametrize("value", ["1", "1000.5"])
-def test_busy_commit_interval_below_the_base_or_too_long_is_a_usage_error(
-        value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = _parse("--commit-interval-busy-ms", value)  # the base is 2
-    args.journal = str(tmp_path / "j.sqlite")
-    assert cli_serve.run(args) == cli_serve.EXIT_USAGE
-    err = capsys.readouterr().err
-    assert "--commit-interval-busy-ms must be between --commit-interval-ms and 1000" in err
-    assert not (tmp_path / "j.sqlite").exists()

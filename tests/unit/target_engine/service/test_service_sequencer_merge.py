@@ -1,7 +1,6 @@
 """The sequencer's group commits on a real journal: what arrives while a commit is in flight joins
 the next commit (applied during the commit, topped up after it), and ``commit_interval_ms`` holds
-a following commit until the interval since the previous one has passed, so it gathers more (the
-busy interval once the event loop thread is busy: service/pacing.py).
+a following commit until the interval since the previous one has passed, so it gathers more.
 
 A ``journal.append`` failpoint delay makes a commit slow on purpose; progress is observed through
 the node's applied/journal seq (bounded polling), never through timing guesses."""
@@ -20,7 +19,6 @@ from chaos import failpoints
 from target_engine.domain import Deposit
 from target_engine.journal import reader
 from target_engine.service.node import Node
-from target_engine.service.pacing import CommitPacing
 from target_engine.service.recovery import recover
 from target_engine.service.sequencer import Sequencer
 from tests.unit.target_engine.service.sequencer_support import leading, until
@@ -116,32 +114,6 @@ def test_commit_interval_holds_the_following_commit_to_gather_more(tmp_path: Pat
         _run(node, seq, body)
         assert _commits(node) == (2.0, 3.0)
         assert started[1] - started[0] >= 0.4  # the second commit waited out the interval
-
-
-def test_a_busy_loop_holds_the_following_commit_for_the_busy_interval(tmp_path: Path) -> None:
-    with leading(tmp_path / "j.sqlite", commit_interval_ms=0.0) as (node, seq):
-        # a loop thread whose CPU time runs with the wall clock: 100 % busy, re-read on every call
-        seq.pacing = CommitPacing(0.0, 0.4, window_s=0.0, cpu_clock=time.monotonic)
-        started: list[float] = []
-
-        async def body() -> None:
-            failpoints.set("journal.append", "delay(50)")
-            first = _deposit(seq, 0)
-            started.append(time.monotonic())
-            await until(lambda: node.applied_seq == 1, "the first command applied")
-            second = _deposit(seq, 1)  # during commit 1: becomes the following batch
-            await until(lambda: node.journal_seq == 1, "commit 1 done")
-            failpoints.clear("journal.append")
-            third = _deposit(seq, 2)  # base interval 0, but busy: joins the second commit
-            await asyncio.wait_for(asyncio.gather(first, second, third), 10)
-            started.append(time.monotonic())
-
-        _run(node, seq, body)
-        assert _commits(node) == (2.0, 3.0)
-        assert started[1] - started[0] >= 0.4
-        interval = node.metrics.registry.get_sample_value("engine_journal_commit_interval_seconds",
-                                                          {"color": node.opts.color})
-        assert interval == 0.4
 
 
 def test_commit_interval_zero_commits_the_following_batch_at_once(tmp_path: Path) -> None:
