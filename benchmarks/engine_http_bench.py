@@ -258,7 +258,19 @@ def _f(d: dict[str, object], key: str) -> float:
     return float(value)
 
 
-def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> dict[str, Any]:
+Result = dict[str, object]  # one measured loop (_measured)
+
+
+@dataclass(frozen=True)
+class Phases:
+    closed: list[Result]  # the sweep, one per connection count
+    best: Result  # the sweep's best
+    pairs: list[tuple[Result, Result]]  # per round: its closed base, its open loop at 80 % of it
+    closed_after: Result
+    at_floor: Result
+
+
+def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> Phases:
     """The load phases on one funded engine: warm-up, the closed sweep, the rounds (closed, then open
     at 80 % of it), a closed loop after them, and the open loop at 80 % of the floor."""
     run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
@@ -266,7 +278,7 @@ def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> dict[str, Any]:
               for i, conns in enumerate(plan.connections)]
     best = max(closed, key=lambda r: _f(r, "rate"))
     conns = int(_f(best, "connections"))
-    pairs: list[tuple[dict[str, object], dict[str, object]]] = []
+    pairs: list[tuple[Result, Result]] = []
     for k in range(plan.rounds):
         # each round's open loop runs at 80 % of a closed loop measured just before it, so a
         # host that slowed down (or sped up) since the sweep does not skew the ratio
@@ -277,8 +289,7 @@ def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> dict[str, Any]:
     # context, not the figure: the latency at 80 % of the floor, a fixed rate whatever this host's
     # maximum is in this minute
     at_floor = _measured("open", url, plan, max(conns, 64), 950_000_000, pinned, pid, rate=0.8 * RATE_FLOOR)
-    return {"closed": closed, "best": best, "pairs": pairs, "closed_after": closed_after,
-            "at_floor": at_floor}
+    return Phases(closed, best, pairs, closed_after, at_floor)
 
 
 def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -> dict[str, object]:
@@ -303,14 +314,14 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         fund(url)
         name = server or ("uvicorn" if header.lower().startswith("uvicorn") else header or "builtin")
         phases = _phases(url, plan, pinned, proc.pid)
-        pairs = phases["pairs"]
+        pairs = phases.pairs
         rounds = [opened for _, opened in pairs]
         opened = sorted(rounds, key=lambda r: _f(r, "p99_ms"))[len(rounds) // 2]  # the median round
-        nexts = [base for base, _ in pairs[1:]] + [phases["closed_after"]]
+        nexts = [base for base, _ in pairs[1:]] + [phases.closed_after]
         opened["rounds"] = [_round_summary(base, o, closed_next, plan.seconds)
                             for (base, o), closed_next in zip(pairs, nexts, strict=True)]
-        opened["closed_rate_after"] = round(_f(phases["closed_after"], "rate"))
-        opened["at_floor"] = phases["at_floor"]
+        opened["closed_rate_after"] = round(_f(phases.closed_after, "rate"))
+        opened["at_floor"] = phases.at_floor
         opened["state"] = _state_cost(url)
         opened["snapshot"] = _snapshot_cost(url, _seq(url))
     finally:
@@ -318,8 +329,8 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
         proc.wait(20)
         if pinned:
             os.sched_setaffinity(0, saved)
-    return {"http_server": name, "durability": durability, "pinned": pinned, "closed": phases["closed"],
-            "best": phases["best"], "open": opened, "plan": plan}
+    return {"http_server": name, "durability": durability, "pinned": pinned, "closed": phases.closed,
+            "best": phases.best, "open": opened, "plan": plan}
 
 
 def _us_per_order(res: dict[str, object]) -> float:
