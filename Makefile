@@ -78,8 +78,8 @@ gameday: system-deps venv
 
 # Every script in benchmarks/ prints figures, except these modules the others run or import (the
 # load generator and its sink take arguments, the sink serves until stopped; engine_service.py runs
-# engine_http_bench).
-BENCH_HELPERS := bench_common bench_probes engine_http_bench loadgen_http loadgen_sink loadgen_stats loadgen_wire
+# engine_http_bench and reference_http).
+BENCH_HELPERS := bench_common bench_probes engine_http_bench loadgen_http loadgen_sink loadgen_stats loadgen_wire reference_http
 bench: venv
 	@for f in benchmarks/*.py; do \
 	  case " $(BENCH_HELPERS) " in *" $$(basename $$f .py) "*) continue;; esac; \

@@ -231,11 +231,11 @@ def _round_summary(closed: dict[str, object], opened: dict[str, object], closed_
     (the next round's base, or the one after the rounds). The capacity a round's open loop met lies
     between the two: ``load_on_next_closed`` is its rate over the next closed loop's (on a host
     whose speed moved meanwhile, "80 % of the maximum" was that much of the capacity it met)."""
-    return {"closed_rate": round(_f(closed, "rate")), "closed_us_per_order": _us_per_order(closed),
+    return {"closed_rate": round(_f(closed, "rate")), "closed_us_per_order": us_per_order(closed),
             "closed_snapshots_during": closed["snapshots_during"],
             "rate": round(_f(opened, "rate")), "p50_ms": opened.get("p50_ms"), "p99_ms": opened["p99_ms"],
             "engine_cpu_share": round(_f(opened, "engine_cpu_s") / seconds, 2),
-            "engine_cpu_us_per_order": _us_per_order(opened), "snapshots_during": opened["snapshots_during"],
+            "engine_cpu_us_per_order": us_per_order(opened), "snapshots_during": opened["snapshots_during"],
             "closed_rate_next": round(_f(closed_next, "rate")),
             "load_on_next_closed": round(_f(opened, "rate") / max(_f(closed_next, "rate"), 1.0), 2)}
 
@@ -333,15 +333,28 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
             "best": phases.best, "open": opened, "plan": plan}
 
 
-def _us_per_order(res: dict[str, object]) -> float:
-    """Engine CPU over the measured window per order answered in it (about: answers to requests
-    in flight at its end count too)."""
+def us_per_order(res: dict[str, object]) -> float:
+    """Server CPU (the engine's, or the reference server's) over the measured window per request
+    answered in it (about: answers to requests in flight at its end count too)."""
     return round(_f(res, "engine_cpu_s") * 1e6 / max(_f(res, "answered"), 1), 1)
 
 
-def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] | None = None) -> None:
+def against_reference(p99: float, reference: dict[str, object] | None) -> dict[str, object]:
+    """The p99 row's fields from the reference server's run (none without one)."""
+    if reference is None:
+        return {}
+    ref = _f(reference, "value")
+    return {"reference_p99_ms": ref, "ratio_to_reference": round(p99 / ref, 2) if ref else None,
+            "reference_what": "reference_http_p99_ms_at_80pct: the same protocol against a server "
+            "with a constant cost per request, in this run"}
+
+
+def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] | None = None,
+              reference: dict[str, object] | None = None) -> None:
     """The three HTTP rows (figure names as before, + ``suffix``); ``baseline``: the same
-    measurement with another HTTP server in this run -> baseline and ratio fields."""
+    measurement with another HTTP server in this run -> baseline and ratio fields; ``reference``:
+    reference_http.py's result in this run -> the p99 row's ``reference_p99_ms`` and the engine's
+    ratio to it (how much of the p99 is the engine's rather than the host's)."""
     best, opened, plan = res["best"], res["open"], res["plan"]
     closed = res["closed"]
     assert isinstance(best, dict) and isinstance(opened, dict) and isinstance(plan, HttpPlan)
@@ -368,7 +381,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          rates_by_connections={str(r["connections"]): round(_f(r, "rate")) for r in closed},
          non_2xx_4xx=best["errors"], statuses=best["statuses"],
          engine_cpu_share=round(_f(best, "engine_cpu_s") / plan.seconds, 2),
-         engine_cpu_us_per_order=_us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
+         engine_cpu_us_per_order=us_per_order(best), loadgen_cpu_share=best["loadgen_cpu_share"],
          closed_p50_ms=best.get("p50_ms"), closed_p99_ms=best.get("p99_ms"),
          cpu_busy_share=best["cpu_busy_share"], other_load_on_engine_cpu=best.get("other_load_on_engine_cpu"),
          cpu_steal_share=best.get("cpu_steal_share"),
@@ -391,7 +404,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          **{k: opened.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors", "statuses",
                                        "timeouts", "backlogged", "dispatch_lag_p99_ms", "loadgen_cpu_share")},
          engine_cpu_share=round(_f(opened, "engine_cpu_s") / plan.seconds, 2),
-         engine_cpu_us_per_order=_us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
+         engine_cpu_us_per_order=us_per_order(opened), cpu_busy_share=opened["cpu_busy_share"],
          cpu_steal_share=opened.get("cpu_steal_share"),
          other_load_on_engine_cpu=opened.get("other_load_on_engine_cpu"),
          snapshots_during=opened["snapshots_during"], commits=opened["commits"],
@@ -399,7 +412,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          p99_ms_outside_snapshots=opened["p99_ms_outside_snapshots"],
          snapshot_at_end=opened["snapshot"],
          stalls=opened["stalls"],
-         **versus("open", "p99_ms", p99))
+         **versus("open", "p99_ms", p99), **against_reference(p99, reference))
     floor = opened["at_floor"]
     assert isinstance(floor, dict)
     emit(f"engine_http_p99_ms_at_80pct_of_floor{suffix}", _f(floor, "p99_ms"), "ms", None, **common,
@@ -408,7 +421,7 @@ def emit_http(res: dict[str, object], suffix: str, baseline: dict[str, object] |
          rate=round(_f(floor, "rate")), achieved_rate=round(_f(floor, "achieved_rate")),
          **{k: floor.get(k) for k in ("p50_ms", "p90_ms", "p99.9_ms", "max_ms", "errors")},
          engine_cpu_share=round(_f(floor, "engine_cpu_s") / plan.seconds, 2),
-         engine_cpu_us_per_order=_us_per_order(floor), snapshots_during=floor["snapshots_during"],
+         engine_cpu_us_per_order=us_per_order(floor), snapshots_during=floor["snapshots_during"],
          p99_ms_outside_snapshots=floor["p99_ms_outside_snapshots"])
     state = opened["state"]
     assert isinstance(state, dict)

@@ -14,6 +14,10 @@
    (benchmarks/loadgen_sink.py) -> ``loadgen_http_capacity_per_s``; then 20 s of
    benchmarks/host_speed.py on the engine's CPU -> ``host_cpu_speed_spread`` (how far this host's
    speed moved in 2 s windows; above 1.25, 80 % of a maximum can be all of a slow window's capacity).
+   After the engines, benchmarks/reference_http.py: the same closed and open loops against a server
+   whose every request costs about what an order cost the engine in its closed loop, and nothing
+   else -> ``reference_http_p99_ms_at_80pct``, this host's part of the p99 figure; the engine's p99
+   rows carry it as ``reference_p99_ms`` with ``ratio_to_reference``.
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
    with its events through the real journal, then ``recover`` from seq 0 (every command
    re-executed, no snapshot) in 3 fresh processes -> the median's commands/s, and per CPU-second.
@@ -54,9 +58,11 @@ from engine_http_bench import (  # noqa: E402
     bench_loadgen_capacity,
     emit_http,
     http_server_choices,
+    us_per_order,
 )
 from host_speed import emit_spread, host_spread  # noqa: E402
 from loadgen_http import positive  # noqa: E402
+from reference_http import bench_reference, emit_reference  # noqa: E402
 
 
 def build_journal(path: Path, n: int, seed: int) -> None:
@@ -244,21 +250,30 @@ def host_check(seconds: float, pin: bool) -> None:
 
 def run_http(tmp: Path, args: argparse.Namespace) -> None:
     """HTTP rows per durability; with ``--http-server both`` builtin is the figure and uvicorn, run
-    first on its own engine, its baseline (rows suffixed ``_uvicorn``)."""
+    first on its own engine, its baseline (rows suffixed ``_uvicorn``). After the engines, the
+    reference server (reference_http.py) at the first engine's closed-loop CPU per order: the p99
+    rows carry its p99 at 80 % and their ratio to it."""
     plan = http_plan(args)
     host_check(5.0 if args.quick else 20.0, plan.pin)
     choices = http_server_choices()
     if args.http_server and not choices:
         raise SystemExit("this engine has no --http-server option (only its default server)")
     durabilities = {"both": ("process", "power"), None: ("power",) if args.quick else ("process", "power")}
+    measured: list[tuple[dict[str, object], str, dict[str, object] | None]] = []
     for durability in durabilities.get(args.durability, (args.durability,)):
         suffix = "" if durability == "process" else "_power"
         if args.http_server == "both":
             base = bench_http(tmp, plan, durability, "uvicorn")
-            emit_http(base, suffix + "_uvicorn")
-            emit_http(bench_http(tmp, plan, durability, "builtin"), suffix, baseline=base)
+            measured.append((base, suffix + "_uvicorn", None))
+            measured.append((bench_http(tmp, plan, durability, "builtin"), suffix, base))
         else:
-            emit_http(bench_http(tmp, plan, durability, args.http_server), suffix)
+            measured.append((bench_http(tmp, plan, durability, args.http_server), suffix, None))
+    first = measured[0][0]["best"]
+    assert isinstance(first, dict)
+    reference = bench_reference(tmp, plan, int(first["connections"]), us_per_order(first))
+    emit_reference(reference)
+    for res, suffix, baseline in measured:
+        emit_http(res, suffix, baseline=baseline, reference=reference)
 
 
 def main() -> None:
