@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bench_common import emit, engine_argv, start
 from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch, ScrapeProbe, can_pin, pin_process
@@ -236,6 +236,7 @@ def _round_summary(closed: dict[str, object], opened: dict[str, object], closed_
             "rate": round(_f(opened, "rate")), "p50_ms": opened.get("p50_ms"), "p99_ms": opened["p99_ms"],
             "engine_cpu_share": round(_f(opened, "engine_cpu_s") / seconds, 2),
             "engine_cpu_us_per_order": us_per_order(opened), "snapshots_during": opened["snapshots_during"],
+            "dispatch_lag_p99_ms": opened.get("dispatch_lag_p99_ms"),
             "closed_rate_next": round(_f(closed_next, "rate")),
             "load_on_next_closed": round(_f(opened, "rate") / max(_f(closed_next, "rate"), 1.0), 2)}
 
@@ -270,14 +271,25 @@ class Phases:
     at_floor: Result
 
 
-def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> Phases:
+class Interleaved(Protocol):
+    """Another server measured between the engine's rounds (reference_http.Reference)."""
+
+    def start(self, target_us: float, conns: int) -> None: ...
+
+    def round(self) -> None: ...
+
+
+def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int, beside: Interleaved | None) -> Phases:
     """The load phases on one funded engine: warm-up, the closed sweep, the rounds (closed, then open
-    at 80 % of it), a closed loop after them, and the open loop at 80 % of the floor."""
+    at 80 % of it; ``beside`` starts after the sweep and runs a round after each), a closed loop
+    after them, and the open loop at 80 % of the floor."""
     run_loadgen("closed", url, plan, 16, plan.warmup_s, 0, pinned=pinned)
     closed = [_measured("closed", url, plan, conns, 10_000_000 * (i + 1), pinned, pid)
               for i, conns in enumerate(plan.connections)]
     best = max(closed, key=lambda r: _f(r, "rate"))
     conns = int(_f(best, "connections"))
+    if beside is not None:
+        beside.start(us_per_order(best), conns)
     pairs: list[tuple[Result, Result]] = []
     for k in range(plan.rounds):
         # each round's open loop runs at 80 % of a closed loop measured just before it, so a
@@ -285,6 +297,8 @@ def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> Phases:
         base = best if k == 0 else _measured("closed", url, plan, conns, 50_000_000 + 10**7 * k, pinned, pid)
         pairs.append((base, _measured("open", url, plan, max(conns, 64), 900_000_000 + k * 10**7, pinned,
                                       pid, rate=0.8 * _f(base, "rate"))))
+        if beside is not None:
+            beside.round()
     closed_after = _measured("closed", url, plan, conns, 80_000_000, pinned, pid)
     # context, not the figure: the latency at 80 % of the floor, a fixed rate whatever this host's
     # maximum is in this minute
@@ -292,8 +306,10 @@ def _phases(url: str, plan: HttpPlan, pinned: bool, pid: int) -> Phases:
     return Phases(closed, best, pairs, closed_after, at_floor)
 
 
-def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -> dict[str, object]:
-    """One engine (``--http-server server`` when given): warm-up, closed loops, open loops at 80 %."""
+def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None,
+               beside: Interleaved | None = None) -> dict[str, object]:
+    """One engine (``--http-server server`` when given): warm-up, closed loops, open loops at 80 %
+    (with ``beside``'s rounds between them, see ``_phases``)."""
     import httpx
 
     pinned = plan.pin and can_pin()
@@ -313,7 +329,7 @@ def bench_http(tmp: Path, plan: HttpPlan, durability: str, server: str | None) -
             header = client.get("/healthz").headers.get("server", "")
         fund(url)
         name = server or ("uvicorn" if header.lower().startswith("uvicorn") else header or "builtin")
-        phases = _phases(url, plan, pinned, proc.pid)
+        phases = _phases(url, plan, pinned, proc.pid, beside)
         pairs = phases.pairs
         rounds = [opened for _, opened in pairs]
         opened = sorted(rounds, key=lambda r: _f(r, "p99_ms"))[len(rounds) // 2]  # the median round

@@ -58,11 +58,10 @@ from engine_http_bench import (  # noqa: E402
     bench_loadgen_capacity,
     emit_http,
     http_server_choices,
-    us_per_order,
 )
 from host_speed import emit_spread, host_spread  # noqa: E402
 from loadgen_http import positive  # noqa: E402
-from reference_http import bench_reference, emit_reference  # noqa: E402
+from reference_http import Reference, emit_reference  # noqa: E402
 
 
 def build_journal(path: Path, n: int, seed: int) -> None:
@@ -250,30 +249,36 @@ def host_check(seconds: float, pin: bool) -> None:
 
 def run_http(tmp: Path, args: argparse.Namespace) -> None:
     """HTTP rows per durability; with ``--http-server both`` builtin is the figure and uvicorn, run
-    first on its own engine, its baseline (rows suffixed ``_uvicorn``). After the engines, the
-    reference server (reference_http.py) at the first engine's closed-loop CPU per order: the p99
-    rows carry its p99 at 80 % and their ratio to it."""
+    first on its own engine, its baseline (rows suffixed ``_uvicorn``). Beside each engine, the
+    reference server (reference_http.py) at that engine's closed-loop CPU per order, a round after
+    each engine round: the p99 rows carry its p99 at 80 % and their ratio to it."""
     plan = http_plan(args)
     host_check(5.0 if args.quick else 20.0, plan.pin)
     choices = http_server_choices()
     if args.http_server and not choices:
         raise SystemExit("this engine has no --http-server option (only its default server)")
     durabilities = {"both": ("process", "power"), None: ("power",) if args.quick else ("process", "power")}
-    measured: list[tuple[dict[str, object], str, dict[str, object] | None]] = []
+    pinned = plan.pin and can_pin()
+
+    def measure(durability: str, server: str | None, suffix: str,
+                baseline: dict[str, object] | None = None) -> dict[str, object]:
+        reference = Reference(tmp, plan, pinned)
+        try:
+            res = bench_http(tmp, plan, durability, server, beside=reference)
+            found = reference.finish()
+        finally:
+            reference.stop()
+        emit_reference(found, suffix)
+        emit_http(res, suffix, baseline=baseline, reference=found)
+        return res
+
     for durability in durabilities.get(args.durability, (args.durability,)):
         suffix = "" if durability == "process" else "_power"
         if args.http_server == "both":
-            base = bench_http(tmp, plan, durability, "uvicorn")
-            measured.append((base, suffix + "_uvicorn", None))
-            measured.append((bench_http(tmp, plan, durability, "builtin"), suffix, base))
+            base = measure(durability, "uvicorn", suffix + "_uvicorn")
+            measure(durability, "builtin", suffix, baseline=base)
         else:
-            measured.append((bench_http(tmp, plan, durability, args.http_server), suffix, None))
-    first = measured[0][0]["best"]
-    assert isinstance(first, dict)
-    reference = bench_reference(tmp, plan, int(first["connections"]), us_per_order(first))
-    emit_reference(reference)
-    for res, suffix, baseline in measured:
-        emit_http(res, suffix, baseline=baseline, reference=reference)
+            measure(durability, args.http_server, suffix)
 
 
 def main() -> None:

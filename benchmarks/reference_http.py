@@ -6,13 +6,14 @@ maximum keeps its core busier than 80 %. The host: a shared virtual machine whos
 of percent within a minute (host_speed.py). This module measures the host's part alone.
 
 The server is benchmarks/loadgen_sink.py with ``--work-iters`` chosen so that one request costs about
-the CPU one order cost the engine in its closed loop. It is pinned where the engine was and runs the
-engine's protocol: a closed loop at the engine's best connection count, then ``rounds`` open loops,
-each at 80 % of a closed loop run just before it, then one closed loop after them ->
-``reference_http_p99_ms_at_80pct`` (the median round's p99, every round listed). Such a server costs
-the same per request in an open loop as in a closed one, and nothing about it gets cheaper in large
-batches. A p99 it misses on this host is the host's, and the engine's row carries this figure and
-the engine's ratio to it.
+the CPU one order cost the engine in its closed loop. It is pinned where the engine is and runs the
+engine's protocol beside it: after each engine round, a closed loop at the engine's best connection
+count and an open loop at 80 % of it; after the last, one closed loop ->
+``reference_http_p99_ms_at_80pct`` (the median round's p99, every round listed). Each pair of rounds
+thus met the host at about the same moment. Nothing such a server does gets cheaper in large
+batches: whatever more a request costs it in the open loop is the event loop's waking and the host's
+(each round lists both costs). A p99 it misses on this host is the host's, and the engine's row
+carries this figure and the engine's ratio to it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_common import emit, start
-from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch, can_pin
+from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch
 from engine_http_bench import HttpPlan, Result, run_loadgen, us_per_order
 from loadgen_sink import work
 
@@ -69,71 +70,92 @@ def round_summaries(bases: list[Result], opens: list[Result], after: Result) -> 
     nexts = [*bases[1:], after]
     return [{"closed_rate": round(_rate(base)), "closed_us_per_request": us_per_order(base),
              "rate": round(_rate(opened)), "p50_ms": opened.get("p50_ms"), "p99_ms": opened["p99_ms"],
-             "us_per_request": us_per_order(opened),
+             "us_per_request": us_per_order(opened), "dispatch_lag_p99_ms": opened.get("dispatch_lag_p99_ms"),
              "load_on_next_closed": round(_rate(opened) / max(_rate(following), 1.0), 2)}
             for base, opened, following in zip(bases, opens, nexts, strict=True)]
 
 
-def bench_reference(tmp: Path, plan: HttpPlan, conns: int, target_us: float) -> dict[str, object]:
-    """The reference server through the engine's protocol (see the module); the row's fields.
+class Reference:
+    """The reference server beside one engine run, its rounds interleaved with the engine's.
 
+    ``start`` (once the engine's sweep gave its closed-loop CPU per order and best connection count)
+    calibrates and starts the server; ``round`` runs one round (a closed loop, then an open loop at
+    80 % of it) right after each engine round, so each pair met the host at about the same moment;
+    ``finish`` runs the closed loop after the rounds, stops the server and returns the row's fields.
     The iterations come from timing ``work`` on the server's CPU; a request also costs the server
     its reads, parsing and writes, and the host's speed moves meanwhile. So the warm-up loop is
-    measured too, and when a request cost more than 10 % off ``target_us`` the server restarts once
-    with the iterations scaled by the miss (``calibration`` lists both)."""
-    pinned = plan.pin and can_pin()
-    saved = os.sched_getaffinity(0)
-    iterations = iterations_for(target_us, per_iteration_us(ENGINE_CPU if pinned else None))
-    calibration: list[dict[str, float]] = []
-    proc, url = _start_sink(tmp, iterations, pinned)
-    if pinned:
-        os.sched_setaffinity(0, {LOAD_CPU})
+    measured too, and when a request cost more than 10 % off the target the server restarts once
+    with the iterations scaled by the miss (``calibration`` lists both). The server is pinned where
+    the engine is; each idles while the other is measured."""
 
-    def loop(mode: str, rate: float = 0.0, seconds: float = plan.seconds) -> Result:
-        conn_count = max(conns, 64) if mode == "open" else conns
-        return run_loadgen(mode, url, plan, conn_count, seconds, 0, rate=rate, pinned=pinned,
-                           watch=CpuWatch(proc.pid))
+    def __init__(self, tmp: Path, plan: HttpPlan, pinned: bool) -> None:
+        self.tmp, self.plan, self.pinned = tmp, plan, pinned
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.conns = 64
+        self.target_us = 0.0
+        self.iterations = 0
+        self.calibration: list[dict[str, float]] = []
+        self.bases: list[Result] = []
+        self.opens: list[Result] = []
 
-    try:
-        warm = us_per_order(loop("closed", seconds=max(plan.warmup_s, 1.0)))
-        calibration.append({"work_iters": iterations, "us_per_request": warm})
+    def start(self, target_us: float, conns: int) -> None:
+        self.target_us, self.conns = target_us, conns
+        self.iterations = iterations_for(target_us, per_iteration_us(ENGINE_CPU if self.pinned else None))
+        self._launch()
+        warm = self._warm_up()
         if abs(warm / target_us - 1) > 0.1:
-            iterations = max(1, round(iterations * target_us / warm))
-            _stop(proc)
-            proc, url = _start_sink(tmp, iterations, pinned)
-            warm = us_per_order(loop("closed", seconds=max(plan.warmup_s, 1.0)))
-            calibration.append({"work_iters": iterations, "us_per_request": warm})
-        bases: list[Result] = []
-        opens: list[Result] = []
-        for _ in range(plan.rounds):
-            bases.append(loop("closed"))
-            opens.append(loop("open", rate=0.8 * _rate(bases[-1])))
-        after = loop("closed")
-    finally:
-        _stop(proc)
-        os.sched_setaffinity(0, saved)
-    rounds = round_summaries(bases, opens, after)
-    p99s = sorted(float(str(r["p99_ms"])) for r in rounds)
-    return {"value": p99s[len(p99s) // 2], "rounds": rounds, "work_iters": iterations,
-            "target_us_per_request": round(target_us, 1), "calibration": calibration, "connections": conns,
-            "pinning": f"server cpu {ENGINE_CPU}, loadgen cpu {LOAD_CPU}" if pinned else "none"}
+            self.iterations = max(1, round(self.iterations * target_us / warm))
+            self.stop()
+            self._launch()
+            self._warm_up()
+
+    def round(self) -> None:
+        base = self._loop("closed")
+        self.bases.append(base)
+        self.opens.append(self._loop("open", rate=0.8 * _rate(base)))
+
+    def finish(self) -> dict[str, object]:
+        try:
+            after = self._loop("closed")
+        finally:
+            self.stop()
+        rounds = round_summaries(self.bases, self.opens, after)
+        p99s = sorted(float(str(r["p99_ms"])) for r in rounds)
+        return {"value": p99s[len(p99s) // 2], "rounds": rounds, "work_iters": self.iterations,
+                "target_us_per_request": round(self.target_us, 1), "calibration": self.calibration,
+                "connections": self.conns,
+                "pinning": f"server cpu {ENGINE_CPU}, loadgen cpu {LOAD_CPU}" if self.pinned else "none"}
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def _launch(self) -> None:
+        argv = [sys.executable, str(SINK), "--work-iters", str(self.iterations)]
+        self.proc, self.url = start(argv + (["--cpu", str(ENGINE_CPU)] if self.pinned else []),
+                                    self.tmp / "reference.log")
+
+    def _warm_up(self) -> float:
+        warm = us_per_order(self._loop("closed", seconds=max(self.plan.warmup_s, 1.0)))
+        self.calibration.append({"work_iters": self.iterations, "us_per_request": warm})
+        return warm
+
+    def _loop(self, mode: str, rate: float = 0.0, seconds: float | None = None) -> Result:
+        assert self.proc is not None, "start() first"
+        conns = max(self.conns, 64) if mode == "open" else self.conns
+        return run_loadgen(mode, self.url, self.plan, conns, seconds or self.plan.seconds, 0, rate=rate,
+                           pinned=self.pinned, watch=CpuWatch(self.proc.pid))
 
 
-def _start_sink(tmp: Path, iterations: int, pinned: bool) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, str(SINK), "--work-iters", str(iterations)]
-    return start(argv + (["--cpu", str(ENGINE_CPU)] if pinned else []), tmp / "reference.log")
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    proc.wait(10)
-
-
-def emit_reference(found: dict[str, object]) -> None:
+def emit_reference(found: dict[str, object], suffix: str) -> None:
     rounds, value = found["rounds"], found["value"]
     assert isinstance(rounds, list) and isinstance(value, float)
-    emit("reference_http_p99_ms_at_80pct", value, "ms", None,
+    emit(f"reference_http_p99_ms_at_80pct{suffix}", value, "ms", None,
          what=f"median of {len(rounds)} rounds, each an open loop at 80 % of a closed loop run just "
          "before it, against loadgen_sink.py doing a fixed loop per request that costs about what an "
-         "order cost the engine in its closed loop: this host's part of the engine's p99 figure",
+         "order cost the engine in its closed loop, each round right after the engine's round of the "
+         "same number: this host's part of the engine's p99 figure",
          **{k: v for k, v in found.items() if k != "value"})

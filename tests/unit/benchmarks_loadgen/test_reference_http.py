@@ -86,3 +86,30 @@ def test_the_sink_refuses_bad_arguments_with_a_usage_error(args: tuple[str, ...]
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_reference_run_calibrates_then_runs_its_rounds_against_a_real_sink(tmp_path: Path) -> None:
+    from engine_http_bench import HttpPlan
+
+    plan = HttpPlan(seconds=0.4, warmup_s=0.5, connections=(8,), pin=False, rounds=2)
+    reference = reference_http.Reference(tmp_path, plan, pinned=False)
+    try:
+        reference.start(target_us=60.0, conns=8)
+        assert reference.proc is not None and reference.proc.poll() is None
+        reference.round()
+        reference.round()
+        found = reference.finish()
+    finally:
+        reference.stop()
+    assert reference.proc is None  # stopped by finish()
+    calibration = found["calibration"]
+    assert isinstance(calibration, list) and 1 <= len(calibration) <= 2
+    assert found["work_iters"] == calibration[-1]["work_iters"] >= 1
+    rounds = found["rounds"]
+    assert isinstance(rounds, list) and len(rounds) == 2
+    for r in rounds:
+        assert r["closed_rate"] > 0
+        assert abs(r["rate"] - 0.8 * r["closed_rate"]) <= 1  # each open loop at 80 % of its own base
+        assert r["us_per_request"] > 0 and r["closed_us_per_request"] > 0
+    assert found["value"] == max(float(r["p99_ms"]) for r in rounds)  # median of 2: the upper one
+    assert found["target_us_per_request"] == 60.0 and found["connections"] == 8
