@@ -14,10 +14,10 @@
    (benchmarks/loadgen_sink.py) -> ``loadgen_http_capacity_per_s``; then 20 s of
    benchmarks/host_speed.py on the engine's CPU -> ``host_cpu_speed_spread`` (how far this host's
    speed moved in 2 s windows; above 1.25, 80 % of a maximum can be all of a slow window's capacity).
-   After the engines, benchmarks/reference_http.py: the same closed and open loops against a server
-   whose every request costs about what an order cost the engine in its closed loop, and nothing
-   else -> ``reference_http_p99_ms_at_80pct``, this host's part of the p99 figure; the engine's p99
-   rows carry it as ``reference_p99_ms`` with ``ratio_to_reference``.
+   Beside each engine, benchmarks/reference_http.py: a round after each engine round, the same closed
+   and open loops against a server whose every request costs about what an order cost the engine in
+   its closed loop, and nothing else -> ``reference_http_p99_ms_at_80pct``, this host's part of the
+   p99 figure; the engine's p99 rows carry it as ``reference_p99_ms`` with ``ratio_to_reference``.
 2. Replay: a journal of N commands (deposits, limit/market orders, cancels, index ticks) written
    with its events through the real journal, then ``recover`` from seq 0 (every command
    re-executed, no snapshot) in 3 fresh processes -> the median's commands/s, and per CPU-second.

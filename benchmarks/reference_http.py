@@ -58,20 +58,21 @@ def per_iteration_us(cpu: int | None, batches: int = 7) -> float:
     return statistics.median(timings)
 
 
-def _rate(res: Result) -> float:
-    rate = res["rate"]
-    assert isinstance(rate, int | float)
-    return float(rate)
+def _number(res: Result, key: str) -> float:
+    value = res[key]
+    assert isinstance(value, int | float), (key, value)
+    return float(value)
 
 
 def round_summaries(bases: list[Result], opens: list[Result], after: Result) -> list[dict[str, object]]:
     """Per round: its closed base, its open loop, and the closed loop that came next (the next
     round's base, or the one after the rounds) with the open loop's rate over it."""
     nexts = [*bases[1:], after]
-    return [{"closed_rate": round(_rate(base)), "closed_us_per_request": us_per_order(base),
-             "rate": round(_rate(opened)), "p50_ms": opened.get("p50_ms"), "p99_ms": opened["p99_ms"],
+    return [{"closed_rate": round(_number(base, "rate")), "closed_us_per_request": us_per_order(base),
+             "rate": round(_number(opened, "rate")), "p50_ms": opened.get("p50_ms"),
+             "p99_ms": opened["p99_ms"],
              "us_per_request": us_per_order(opened), "dispatch_lag_p99_ms": opened.get("dispatch_lag_p99_ms"),
-             "load_on_next_closed": round(_rate(opened) / max(_rate(following), 1.0), 2)}
+             "load_on_next_closed": round(_number(opened, "rate") / max(_number(following, "rate"), 1.0), 2)}
             for base, opened, following in zip(bases, opens, nexts, strict=True)]
 
 
@@ -113,7 +114,7 @@ class Reference:
     def round(self) -> None:
         base = self._loop("closed")
         self.bases.append(base)
-        self.opens.append(self._loop("open", rate=0.8 * _rate(base)))
+        self.opens.append(self._loop("open", rate=0.8 * _number(base, "rate")))
 
     def finish(self) -> dict[str, object]:
         try:
@@ -121,7 +122,7 @@ class Reference:
         finally:
             self.stop()
         rounds = round_summaries(self.bases, self.opens, after)
-        p99s = sorted(float(str(r["p99_ms"])) for r in rounds)
+        p99s = sorted(_number(opened, "p99_ms") for opened in self.opens)
         return {"value": p99s[len(p99s) // 2], "rounds": rounds, "work_iters": self.iterations,
                 "target_us_per_request": round(self.target_us, 1), "calibration": self.calibration,
                 "connections": self.conns,
