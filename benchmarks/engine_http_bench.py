@@ -238,7 +238,12 @@ def _round_summary(closed: dict[str, object], opened: dict[str, object], closed_
             "engine_cpu_us_per_order": us_per_order(opened), "snapshots_during": opened["snapshots_during"],
             "dispatch_lag_p99_ms": opened.get("dispatch_lag_p99_ms"),
             "closed_rate_next": round(_f(closed_next, "rate")),
-            "load_on_next_closed": round(_f(opened, "rate") / max(_f(closed_next, "rate"), 1.0), 2)}
+            "load_on_next_closed": load_on(opened, closed_next)}
+
+
+def load_on(opened: dict[str, object], closed_next: dict[str, object]) -> float:
+    """An open loop's rate over the closed loop that came after it: the share of the capacity it met."""
+    return round(_f(opened, "rate") / max(_f(closed_next, "rate"), 1.0), 2)
 
 
 def fund(url: str) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench_common import emit, start
 from bench_probes import ENGINE_CPU, LOAD_CPU, CpuWatch
-from engine_http_bench import HttpPlan, Result, run_loadgen, us_per_order
+from engine_http_bench import HttpPlan, Result, _f, load_on, run_loadgen, us_per_order
 from loadgen_sink import work
 
 SINK = Path(__file__).with_name("loadgen_sink.py")
@@ -58,21 +58,15 @@ def per_iteration_us(cpu: int | None, batches: int = 7) -> float:
     return statistics.median(timings)
 
 
-def _number(res: Result, key: str) -> float:
-    value = res[key]
-    assert isinstance(value, int | float), (key, value)
-    return float(value)
-
-
 def round_summaries(bases: list[Result], opens: list[Result], after: Result) -> list[dict[str, object]]:
     """Per round: its closed base, its open loop, and the closed loop that came next (the next
     round's base, or the one after the rounds) with the open loop's rate over it."""
     nexts = [*bases[1:], after]
-    return [{"closed_rate": round(_number(base, "rate")), "closed_us_per_request": us_per_order(base),
-             "rate": round(_number(opened, "rate")), "p50_ms": opened.get("p50_ms"),
+    return [{"closed_rate": round(_f(base, "rate")), "closed_us_per_request": us_per_order(base),
+             "rate": round(_f(opened, "rate")), "p50_ms": opened.get("p50_ms"),
              "p99_ms": opened["p99_ms"],
              "us_per_request": us_per_order(opened), "dispatch_lag_p99_ms": opened.get("dispatch_lag_p99_ms"),
-             "load_on_next_closed": round(_number(opened, "rate") / max(_number(following, "rate"), 1.0), 2)}
+             "load_on_next_closed": load_on(opened, following)}
             for base, opened, following in zip(bases, opens, nexts, strict=True)]
 
 
@@ -114,7 +108,7 @@ class Reference:
     def round(self) -> None:
         base = self._loop("closed")
         self.bases.append(base)
-        self.opens.append(self._loop("open", rate=0.8 * _number(base, "rate")))
+        self.opens.append(self._loop("open", rate=0.8 * _f(base, "rate")))
 
     def finish(self) -> dict[str, object]:
         try:
@@ -122,7 +116,7 @@ class Reference:
         finally:
             self.stop()
         rounds = round_summaries(self.bases, self.opens, after)
-        p99s = sorted(_number(opened, "p99_ms") for opened in self.opens)
+        p99s = sorted(_f(opened, "p99_ms") for opened in self.opens)
         return {"value": p99s[len(p99s) // 2], "rounds": rounds, "work_iters": self.iterations,
                 "target_us_per_request": round(self.target_us, 1), "calibration": self.calibration,
                 "connections": self.conns,
